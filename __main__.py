@@ -1,0 +1,3 @@
+from crewmux.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,1 @@
+"""The agents: one module per role, the shared loop, and the LLM providers."""

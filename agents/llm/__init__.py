@@ -1,0 +1,1 @@
+"""LLM providers (Ollama, OpenAI-compatible, Anthropic) behind one interface."""

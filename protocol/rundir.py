@@ -1,0 +1,190 @@
+"""The run directory: where everything one run knows lives on disk.
+
+    .crewmux/runs/<run-id>/
+      run.json  plan.json  state.json  report.md  report.json
+      mail/<agent>/{tmp,new,cur,done,failed}/
+      events/<agent>.jsonl   llm/<agent>.jsonl   logs/<agent>.log
+      worktrees/<agent>/     artifacts/ (screenshots, QA output)
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from crewmux.protocol.fsutil import atomic_write_json
+from crewmux.protocol.ids import new_run_id, utcnow
+from crewmux.protocol.mailbox import ensure_mailbox
+
+RUNS_DIR = Path(".crewmux") / "runs"
+DASHBOARD = "dashboard"  # the dashboard's own mailbox name
+
+RunStatus = Literal["starting", "planning", "running", "succeeded", "partial", "failed", "stopped"]
+
+
+class AgentSpec(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    name: str
+    role: Literal["coordinator", "cto", "coder", "qa"]
+
+
+class RunInfo(BaseModel):
+    """``run.json``: what the run is, as decided when it started."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    run_id: str
+    brief: str
+    project_dir: str
+    branch: str
+    created_at: datetime = Field(default_factory=utcnow)
+    status: RunStatus = "starting"
+    reason: str = ""
+    agents: list[AgentSpec] = Field(default_factory=list)
+    config: dict[str, Any] = Field(default_factory=dict)
+    tmux_socket: str | None = None
+    tmux_session: str | None = None
+    finished_at: datetime | None = None
+
+
+class RunDir:
+    def __init__(self, path: Path) -> None:
+        self.path = Path(path).resolve()
+
+    # -- paths ------------------------------------------------------------------
+    @property
+    def run_id(self) -> str:
+        return self.path.name
+
+    @property
+    def run_json(self) -> Path:
+        return self.path / "run.json"
+
+    @property
+    def plan_json(self) -> Path:
+        return self.path / "plan.json"
+
+    @property
+    def state_json(self) -> Path:
+        return self.path / "state.json"
+
+    @property
+    def report_md(self) -> Path:
+        return self.path / "report.md"
+
+    @property
+    def report_json(self) -> Path:
+        return self.path / "report.json"
+
+    @property
+    def mail_root(self) -> Path:
+        return self.path / "mail"
+
+    @property
+    def events_dir(self) -> Path:
+        return self.path / "events"
+
+    @property
+    def logs_dir(self) -> Path:
+        return self.path / "logs"
+
+    @property
+    def artifacts_dir(self) -> Path:
+        return self.path / "artifacts"
+
+    def mailbox(self, agent: str) -> Path:
+        return self.mail_root / agent
+
+    def events(self, agent: str) -> Path:
+        return self.events_dir / f"{agent}.jsonl"
+
+    def llm_log(self, agent: str) -> Path:
+        return self.path / "llm" / f"{agent}.jsonl"
+
+    def log(self, agent: str) -> Path:
+        return self.logs_dir / f"{agent}.log"
+
+    def worktree(self, agent: str) -> Path:
+        return self.path / "worktrees" / agent
+
+    @property
+    def project_dir(self) -> Path:
+        # .crewmux/runs/<id> -> the project
+        return self.path.parent.parent.parent
+
+    # -- run.json -----------------------------------------------------------------
+    def info(self) -> RunInfo:
+        return RunInfo.model_validate_json(self.run_json.read_bytes())
+
+    def save_info(self, info: RunInfo) -> None:
+        atomic_write_json(self.run_json, info.model_dump(mode="json"))
+
+    def update_info(self, **changes: Any) -> RunInfo:
+        info = self.info().model_copy(update=changes)
+        self.save_info(info)
+        return info
+
+    def add_agent(self, agent: AgentSpec) -> None:
+        ensure_mailbox(self.mailbox(agent.name))
+        info = self.info()
+        if all(a.name != agent.name for a in info.agents):
+            self.save_info(info.model_copy(update={"agents": [*info.agents, agent]}))
+
+    # -- creating and finding -------------------------------------------------------
+    @classmethod
+    def create(
+        cls,
+        project_dir: Path,
+        brief: str,
+        agents: list[AgentSpec],
+        config: dict[str, Any] | None = None,
+        run_id: str | None = None,
+    ) -> "RunDir":
+        project_dir = Path(project_dir).resolve()
+        run_id = run_id or new_run_id(brief)
+        run = cls(project_dir / RUNS_DIR / run_id)
+        run.path.mkdir(parents=True, exist_ok=False)
+        for sub in ("events", "llm", "logs", "worktrees", "artifacts", "mail"):
+            (run.path / sub).mkdir()
+        for agent in [*agents, AgentSpec(name=DASHBOARD, role="coordinator")]:
+            ensure_mailbox(run.mailbox(agent.name))
+        run.save_info(
+            RunInfo(
+                run_id=run_id,
+                brief=brief,
+                project_dir=str(project_dir),
+                branch=f"crewmux/{run_id}",
+                agents=agents,
+                config=config or {},
+            )
+        )
+        return run
+
+
+def list_runs(project_dir: Path) -> list[RunDir]:
+    """Every run of a project, oldest first (run ids sort by start time)."""
+    root = Path(project_dir) / RUNS_DIR
+    if not root.is_dir():
+        return []
+    return [RunDir(p) for p in sorted(root.iterdir()) if (p / "run.json").is_file()]
+
+
+def find_run(project_dir: Path, run: str | None) -> RunDir:
+    """A run by id, unique id prefix, or path; the newest run when ``run`` is None."""
+    if run and Path(run).is_dir() and (Path(run) / "run.json").is_file():
+        return RunDir(Path(run))
+    runs = list_runs(project_dir)
+    if not runs:
+        raise LookupError(f"no crewmux runs in {Path(project_dir).resolve()}: start one with `crewmux run \"a brief\"`")
+    if run is None:
+        return runs[-1]
+    matches = [r for r in runs if r.run_id == run] or [r for r in runs if r.run_id.startswith(run)]
+    if len(matches) == 1:
+        return matches[0]
+    if not matches:
+        raise LookupError(f"no run {run!r}; `crewmux ls` lists the runs")
+    raise LookupError(f"{run!r} matches {len(matches)} runs; give more of the id")

@@ -1,0 +1,22 @@
+#!/usr/bin/env bash
+# Installs everything crewmux and its tests use: Debian packages, then the Python package.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+SUDO=""
+if [ "$(id -u)" != "0" ]; then SUDO="sudo"; fi
+want=(tmux git bubblewrap chromium php-cli golang-go)
+# Node.js: keep the one the machine has (Debian's npm would fight it).
+command -v node >/dev/null 2>&1 || want+=(nodejs)
+missing=()
+for pkg in "${want[@]}"; do
+  dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")
+done
+if [ "${#missing[@]}" -gt 0 ]; then
+  echo "setup: installing ${missing[*]}"
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${missing[@]}" >/dev/null
+fi
+if command -v npm >/dev/null 2>&1 && ! command -v tsc >/dev/null 2>&1; then
+  npm install -g --silent typescript >/dev/null 2>&1 || echo "setup: could not install typescript (tsc checks will say 'not checked')"
+fi
+python3 -m pip install -q --disable-pip-version-check -e ".[test]"
