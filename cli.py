@@ -1,21 +1,17 @@
-"""The ``crewmux`` command."""
+"""The ``crewmux`` command. Each package registers its own subcommands."""
 
 from __future__ import annotations
 
 import argparse
 import sys
-from pathlib import Path
 
 from crewmux import __version__
+from crewmux.protocol import commands as protocol_commands
 
-
-def cmd_schema(args: argparse.Namespace) -> int:
-    from crewmux.protocol.schemas import write_schemas
-
-    written = write_schemas(args.out)
-    for path in written:
-        print(path)
-    return 0
+# One line per package that adds subcommands; each module has register(subparsers).
+COMMAND_MODULES = [
+    protocol_commands,
+]
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -25,11 +21,8 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"crewmux {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
-
-    p = sub.add_parser("schema", help="write the JSON Schema of every message type")
-    p.add_argument("--out", type=Path, required=True, help="directory to write the schemas into")
-    p.set_defaults(func=cmd_schema)
-
+    for module in COMMAND_MODULES:
+        module.register(sub)
     return parser
 
 
