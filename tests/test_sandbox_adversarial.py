@@ -271,3 +271,20 @@ def test_private_tmp_is_size_capped(sandbox: Sandbox, host: dict[str, Path]) -> 
     result = sandbox.run(["sh", "-c", "for i in 1 2 3 4; do head -c 3000000 /dev/zero > /tmp/f$i || exit 3; done"],
                          host["worktree"], limits=Limits(tmp_mb=8, file_size_mb=4))
     assert result.exit_code == 3
+
+
+def test_concurrent_runs_from_threads_stay_apart(sandbox: Sandbox, tmp_path: Path) -> None:
+    """The callers are threaded: runs at the same time keep their own output and files."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    def one(i: int) -> tuple[int, str, bool]:
+        worktree = tmp_path / f"wt{i}"
+        worktree.mkdir()
+        result = sandbox.run(["sh", "-c", f"echo run-{i}; echo {i} > mine.txt; sleep 0.3; ls"], worktree)
+        return i, result.stdout, (worktree / "mine.txt").read_text() == f"{i}\n"
+
+    with ThreadPoolExecutor(max_workers=6) as pool:
+        results = list(pool.map(one, range(6)))
+    for i, stdout, own_file in results:
+        assert stdout.splitlines() == [f"run-{i}", "mine.txt"]
+        assert own_file

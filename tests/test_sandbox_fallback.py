@@ -166,3 +166,20 @@ def test_fallback_cannot_stop_network(fallback: Sandbox, worktree: Path) -> None
         conn, _ = listener.accept()  # NOT stopped: the connection arrives
         conn.close()
     assert "CONNECTED" in result.stdout
+
+
+def test_fallback_kills_a_program_that_ignores_sigterm(fallback: Sandbox, worktree: Path) -> None:
+    marker = f"crewmux-fb-stubborn-{uuid.uuid4().hex}"
+    result = fallback.run(["sh", "-c", "trap '' TERM; while :; do :; done", marker], worktree, timeout=1)
+    assert result.stopped == "timeout"
+    assert 2.5 < result.duration < 8  # the timeout, the 2 s grace, then SIGKILL
+    assert _processes_with(marker) == []
+
+
+def test_config_sets_limits_and_default_timeout(worktree: Path) -> None:
+    from crewmux.config import SandboxConfig
+
+    sandbox = Sandbox.from_config(SandboxConfig(require=False, timeout=1.0, memory_mb=300))
+    assert sandbox.limits.memory_mb == 300
+    result = sandbox.run(["sleep", "30"], worktree)
+    assert result.stopped == "timeout" and result.duration < 6

@@ -83,8 +83,10 @@ class Sandbox:
         bwrap_path: str | None = AUTO,
         force_unsandboxed: bool = False,
         use_cgroups: bool = True,
+        default_timeout: float = 120.0,
     ) -> None:
         self.require = require
+        self.default_timeout = default_timeout
         self.limits = limits or Limits()
         self.use_cgroups = use_cgroups
         self.view: SystemView = system_view()
@@ -99,7 +101,8 @@ class Sandbox:
 
     @classmethod
     def from_config(cls, config: SandboxConfig) -> Sandbox:
-        return cls(require=config.require, limits=Limits(memory_mb=config.memory_mb))
+        return cls(require=config.require, limits=Limits(memory_mb=config.memory_mb),
+                   default_timeout=config.timeout)
 
     def describe(self) -> str:
         if self.bwrap_ok:
@@ -112,7 +115,7 @@ class Sandbox:
         argv: list[str],
         cwd: Path,
         *,
-        timeout: float = 120.0,
+        timeout: float | None = None,
         env: dict[str, str] | None = None,
         writable: Sequence[Path] | None = None,
         readable: Sequence[Path] | None = None,
@@ -120,6 +123,8 @@ class Sandbox:
         stdin: bytes | None = None,
         limits: Limits | None = None,
     ) -> SandboxResult:
+        """Run ``argv`` in ``cwd`` (the worktree). ``timeout`` defaults to the config's
+        ``sandbox.timeout``; ``env`` is added to the clean environment, never the caller's."""
         if not self.bwrap_ok and self.require:
             raise SandboxUnavailable(
                 self.describe() + " (sandbox.require is set in crewmux.toml, so nothing is run)")
@@ -162,7 +167,7 @@ class Sandbox:
                 cwd=cwd,
                 env=popen_env,
                 stdin=stdin,
-                timeout=timeout,
+                timeout=self.default_timeout if timeout is None else timeout,
                 output_bytes=limits.output_bytes,
                 flood_bytes=limits.output_bytes * FLOOD_FACTOR,
                 kill_rest=jail.kill_all if jail else None,
