@@ -16,6 +16,7 @@ import subprocess
 import threading
 import time
 import uuid
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -23,6 +24,8 @@ import pytest
 from crewmux.workspace.sandbox import Limits, Sandbox
 
 pytestmark = pytest.mark.timeout(60)
+
+ProcessFinder = Callable[[str], list[int]]  # the processes_with fixture (conftest.py)
 
 _PROBE = Sandbox()
 if not _PROBE.bwrap_ok:
@@ -55,16 +58,6 @@ def _py(code: str) -> list[str]:
     return ["python3", "-c", code]
 
 
-def _processes_with(marker: str) -> list[int]:
-    found = []
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            try:
-                if marker.encode() in (entry / "cmdline").read_bytes():
-                    found.append(int(entry.name))
-            except OSError:
-                continue
-    return found
 
 
 def test_probe_reports_bubblewrap(sandbox: Sandbox) -> None:
@@ -192,14 +185,14 @@ def test_network_flag_gives_network(sandbox: Sandbox, host: dict[str, Path]) -> 
     assert "CONNECTED" in result.stdout, result
 
 
-def test_fork_bomb_is_contained_and_cleaned_up(sandbox: Sandbox, host: dict[str, Path]) -> None:
+def test_fork_bomb_is_contained_and_cleaned_up(processes_with: ProcessFinder, sandbox: Sandbox, host: dict[str, Path]) -> None:
     marker = f"crewmux-forkbomb-{uuid.uuid4().hex}"
     started = time.monotonic()
     result = sandbox.run(["sh", "-c", "bomb() { bomb | bomb & }; bomb; sleep 30", marker],
                          host["worktree"], timeout=4, limits=Limits(processes=64))
     assert time.monotonic() - started < 15
     assert result.stopped is not None or not result.ok
-    assert _processes_with(marker) == []
+    assert processes_with(marker) == []
     assert subprocess.run(["true"]).returncode == 0  # the host can still fork
 
 
@@ -210,13 +203,13 @@ def test_memory_bomb_is_stopped(sandbox: Sandbox, host: dict[str, Path]) -> None
     assert result.duration < 10
 
 
-def test_endless_loop_hits_the_wall_clock_timeout(sandbox: Sandbox, host: dict[str, Path]) -> None:
+def test_endless_loop_hits_the_wall_clock_timeout(processes_with: ProcessFinder, sandbox: Sandbox, host: dict[str, Path]) -> None:
     marker = f"crewmux-loop-{uuid.uuid4().hex}"
     result = sandbox.run(["sh", "-c", "while :; do :; done", marker], host["worktree"], timeout=1.5)
     assert result.stopped == "timeout"
     assert result.exit_code is None and not result.ok
     assert result.duration < 6
-    assert _processes_with(marker) == []
+    assert processes_with(marker) == []
 
 
 def test_endless_loop_hits_the_cpu_limit(sandbox: Sandbox, host: dict[str, Path]) -> None:
@@ -246,7 +239,7 @@ def test_big_output_keeps_head_and_tail(sandbox: Sandbox, host: dict[str, Path])
     assert result.stdout.startswith("FIRST") and result.stdout.rstrip().endswith("LAST SUMMARY")
 
 
-def test_child_that_outlives_its_parent_is_killed(sandbox: Sandbox, host: dict[str, Path]) -> None:
+def test_child_that_outlives_its_parent_is_killed(processes_with: ProcessFinder, sandbox: Sandbox, host: dict[str, Path]) -> None:
     worktree = host["worktree"]
     marker = f"crewmux-orphan-{uuid.uuid4().hex}"
     daemon = "while :; do date +%s%N > beat; sleep 0.05; done"
@@ -257,7 +250,7 @@ def test_child_that_outlives_its_parent_is_killed(sandbox: Sandbox, host: dict[s
     first = (worktree / "beat").read_text()
     time.sleep(0.5)
     assert (worktree / "beat").read_text() == first
-    assert _processes_with(marker) == []
+    assert processes_with(marker) == []
 
 
 def test_file_size_limit(sandbox: Sandbox, host: dict[str, Path]) -> None:
