@@ -14,14 +14,16 @@ import shutil
 import tempfile
 from collections.abc import Sequence
 from pathlib import Path
-
-from crewmux.config import SandboxConfig
+from typing import TYPE_CHECKING
 from crewmux.workspace.sandbox_bwrap import SANDBOX_HOME, SystemView, bwrap_argv, system_view
 from crewmux.workspace.sandbox_cgroup import CgroupJail
 from crewmux.workspace.sandbox_exec import run_process
 from crewmux.workspace.sandbox_limits import MB, Limits, prlimit_argv
 from crewmux.workspace.sandbox_probe import probe_bwrap
 from crewmux.workspace.sandbox_result import SandboxResult, classify
+
+if TYPE_CHECKING:  # the sandbox itself needs only the standard library
+    from crewmux.config import SandboxConfig
 
 __all__ = ["Limits", "Sandbox", "SandboxResult", "SandboxUnavailable"]
 
