@@ -129,3 +129,15 @@ def test_explain_failure_names_the_cause() -> None:
                                         "likely because the kernel does not allow non-privileged user "
                                         "namespaces. Operation not permitted", {})
     assert "uid map" in explain_failure(err, {})
+
+
+def test_home_and_root_are_never_writable(tmp_path: Path) -> None:
+    from crewmux.workspace.sandbox import Sandbox, writable_refusal
+
+    home = tmp_path / "home" / "me"
+    assert writable_refusal(Path("/"), home) == "it is the root directory"
+    assert "home directory" in (writable_refusal(tmp_path / "home", home) or "")
+    assert "home directory" in (writable_refusal(home, home) or "")
+    assert writable_refusal(home / "project", home) is None
+    with pytest.raises(ValueError, match="refusing to make / writable"):
+        Sandbox(force_unsandboxed=True).run(["true"], Path("/"))

@@ -56,6 +56,16 @@ def clean_env(home: str, tmp: str) -> dict[str, str]:
     }
 
 
+def writable_refusal(path: Path, home: Path | None = None) -> str | None:
+    """Why ``path`` must never be the writable place of generated code, or None."""
+    home = (home or Path.home()).resolve()
+    if path == Path("/"):
+        return "it is the root directory"
+    if home == path or home.is_relative_to(path):
+        return "it contains your home directory; use the project's worktree"
+    return None
+
+
 def count_user_tasks(uid: int) -> int:
     """Tasks (threads included) the user runs now: RLIMIT_NPROC counts all of them."""
     total = 0
@@ -138,6 +148,10 @@ class Sandbox:
         cwd = Path(cwd).resolve()
         if not cwd.is_dir():
             raise ValueError(f"Sandbox.run: the working directory {cwd} does not exist")
+        for place in [cwd, *(Path(p).resolve() for p in writable or ())]:
+            refused = writable_refusal(place)
+            if refused:
+                raise ValueError(f"Sandbox.run: refusing to make {place} writable: {refused}")
         jail = (CgroupJail.create(max_tasks=limits.processes, memory_bytes=limits.memory_mb * MB)
                 if self.use_cgroups else None)
         private_tmp: str | None = None
