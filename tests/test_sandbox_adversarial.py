@@ -281,3 +281,42 @@ def test_concurrent_runs_from_threads_stay_apart(sandbox: Sandbox, tmp_path: Pat
     for i, stdout, own_file in results:
         assert stdout.splitlines() == [f"run-{i}", "mine.txt"]
         assert own_file
+
+
+def _git(cwd: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    env = {**__import__("os").environ, "GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@t",
+           "GIT_COMMITTER_NAME": "t", "GIT_COMMITTER_EMAIL": "t@t"}
+    return subprocess.run(["git", *args], cwd=cwd, env=env, capture_output=True, text=True, check=True)
+
+
+def _tree_bytes(path: Path) -> dict[str, bytes]:
+    if path.is_file():
+        return {".": path.read_bytes()}
+    return {str(p.relative_to(path)): p.read_bytes() for p in sorted(path.rglob("*")) if p.is_file()}
+
+
+@pytest.mark.parametrize("kind", ["repository", "git-worktree"])
+def test_git_metadata_cannot_be_planted(sandbox: Sandbox, git_project: Path, tmp_path: Path, kind: str) -> None:
+    """Hooks, core.fsmonitor or a rewritten gitdir: line would run code on the HOST the next
+    time crewmux runs git in the worktree; the sandbox keeps .git read-only."""
+    if kind == "git-worktree":
+        worktree = tmp_path / "coder-wt"
+        _git(git_project, "worktree", "add", "-q", "-b", "coder", str(worktree))
+    else:
+        worktree = git_project
+    pwned = tmp_path / "pwned"
+    before = {"dot_git": _tree_bytes(worktree / ".git"), "main_git": _tree_bytes(git_project / ".git")}
+    script = (
+        f"mkdir -p evil && printf '#!/bin/sh\\ntouch {pwned}\\n' > evil/hook; chmod +x evil/hook; "
+        f"printf '#!/bin/sh\\ntouch {pwned}\\n' > .git/hooks/post-commit 2>/dev/null; "
+        f"git config core.fsmonitor evil/hook 2>/dev/null; git config core.hooksPath evil 2>/dev/null; "
+        "echo 'gitdir: evil' > .git 2>/dev/null; echo '[core]' >> .git/config 2>/dev/null; "
+        "echo change > README.md; echo done"
+    )
+    result = sandbox.run(["sh", "-c", script], worktree)
+    assert "done" in result.stdout, result
+    assert (worktree / "README.md").read_text() == "change\n"  # ordinary files are writable
+    assert {"dot_git": _tree_bytes(worktree / ".git"), "main_git": _tree_bytes(git_project / ".git")} == before
+    _git(worktree, "add", "-A")
+    _git(worktree, "commit", "-q", "-m", "after the sandbox")  # what the coordinator would do
+    assert not pwned.exists()

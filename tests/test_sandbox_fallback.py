@@ -176,3 +176,10 @@ def test_config_sets_limits_and_default_timeout(worktree: Path) -> None:
     assert sandbox.limits.memory_mb == 300
     result = sandbox.run(["sleep", "30"], worktree)
     assert result.stopped == "timeout" and result.duration < 6
+
+
+def test_fallback_cannot_protect_git_metadata(fallback: Sandbox, git_project: Path) -> None:
+    hook = git_project / ".git" / "hooks" / "post-commit"
+    result = fallback.run(["sh", "-c", "echo '#!/bin/sh' > .git/hooks/post-commit"], git_project)
+    assert result.ok
+    assert hook.exists()  # NOT stopped: the hook would run on the next commit

@@ -66,6 +66,13 @@ def writable_refusal(path: Path, home: Path | None = None) -> str | None:
     return None
 
 
+def git_metadata(worktree: Path) -> list[Path]:
+    """The worktree's ``.git`` (a directory, or a git worktree's ``gitdir:`` file). A
+    symlinked ``.git`` points outside the worktree, which is not writable anyway."""
+    dot_git = worktree / ".git"
+    return [dot_git] if dot_git.exists() and not dot_git.is_symlink() else []
+
+
 def count_user_tasks(uid: int) -> int:
     """Tasks (threads included) the user runs now: RLIMIT_NPROC counts all of them."""
     total = 0
@@ -163,7 +170,8 @@ class Sandbox:
                     *bwrap_argv(self.bwrap, self.view, cwd=cwd, env=full_env,
                                 writable=[Path(p).resolve() for p in writable or ()],
                                 readable=[Path(p).resolve() for p in readable or ()],
-                                network=network, tmp_bytes=limits.tmp_mb * MB),
+                                network=network, tmp_bytes=limits.tmp_mb * MB,
+                                protect=git_metadata(cwd)),
                     *prlimit_argv(self.prlimit, limits),
                     *argv,
                 ]
