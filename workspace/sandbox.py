@@ -161,29 +161,12 @@ class Sandbox:
                 raise ValueError(f"Sandbox.run: refusing to make {place} writable: {refused}")
         jail = (CgroupJail.create(max_tasks=limits.processes, memory_bytes=limits.memory_mb * MB)
                 if self.use_cgroups else None)
-        private_tmp: str | None = None
+        private_tmp = None if self.bwrap else tempfile.mkdtemp(prefix="crewmux-sandbox-")
         try:
-            if self.bwrap:
-                home, tmp = SANDBOX_HOME, "/tmp"
-                full_env = {**clean_env(home, tmp), **(env or {})}
-                command = [
-                    *bwrap_argv(self.bwrap, self.view, cwd=cwd, env=full_env,
-                                writable=[Path(p).resolve() for p in writable or ()],
-                                readable=[Path(p).resolve() for p in readable or ()],
-                                network=network, tmp_bytes=limits.tmp_mb * MB,
-                                protect=git_metadata(cwd)),
-                    *prlimit_argv(self.prlimit, limits),
-                    *argv,
-                ]
-                popen_env: dict[str, str] = {}
+            if private_tmp:
+                command, popen_env = self._unsandboxed_command(argv, limits, env, private_tmp)
             else:
-                private_tmp = tempfile.mkdtemp(prefix="crewmux-sandbox-")
-                home = os.path.join(private_tmp, "home")
-                os.mkdir(home)
-                full_env = {**clean_env(home, private_tmp), **(env or {})}
-                nproc = limits.processes + count_user_tasks(os.getuid())
-                command = [*prlimit_argv(self.prlimit, limits, processes=nproc), *argv]
-                popen_env = full_env
+                command, popen_env = self._bwrap_command(argv, cwd, limits, env, writable, readable, network)
             if jail:
                 command = [*jail.wrapper_argv(), *command]
             outcome = run_process(
@@ -216,3 +199,30 @@ class Sandbox:
             truncated=outcome.stdout.truncated or outcome.stderr.truncated,
             sandboxed=bool(self.bwrap),
         )
+
+    def _bwrap_command(
+        self, argv: list[str], cwd: Path, limits: Limits, env: dict[str, str] | None,
+        writable: Sequence[Path] | None, readable: Sequence[Path] | None, network: bool,
+    ) -> tuple[list[str], dict[str, str]]:
+        """The command line; bwrap itself gets an empty environment (it sets the program's)."""
+        assert self.bwrap and self.prlimit
+        full_env = {**clean_env(SANDBOX_HOME, "/tmp"), **(env or {})}
+        prefix = bwrap_argv(
+            self.bwrap, self.view, cwd=cwd, env=full_env,
+            writable=[Path(p).resolve() for p in writable or ()],
+            readable=[Path(p).resolve() for p in readable or ()],
+            network=network, tmp_bytes=limits.tmp_mb * MB, protect=git_metadata(cwd),
+        )
+        return [*prefix, *prlimit_argv(self.prlimit, limits), *argv], {}
+
+    def _unsandboxed_command(
+        self, argv: list[str], limits: Limits, env: dict[str, str] | None, private_tmp: str,
+    ) -> tuple[list[str], dict[str, str]]:
+        """Limits only; HOME and TMPDIR point into a private directory removed afterwards."""
+        assert self.prlimit
+        home = os.path.join(private_tmp, "home")
+        os.mkdir(home)
+        full_env = {**clean_env(home, private_tmp), **(env or {})}
+        # Outside a user namespace RLIMIT_NPROC counts every process the user has.
+        nproc = limits.processes + count_user_tasks(os.getuid())
+        return [*prlimit_argv(self.prlimit, limits, processes=nproc), *argv], full_env
