@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import os
 import signal
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -141,3 +143,18 @@ def test_home_and_root_are_never_writable(tmp_path: Path) -> None:
     assert writable_refusal(home / "project", home) is None
     with pytest.raises(ValueError, match="refusing to make / writable"):
         Sandbox(force_unsandboxed=True).run(["true"], Path("/"))
+
+
+def test_stale_jails_of_dead_processes_are_swept(tmp_path: Path) -> None:
+    from crewmux.workspace.sandbox_cgroup import PREFIX, _sweep_stale
+
+    dead = subprocess.Popen(["true"])
+    dead.wait()
+    stale = tmp_path / f"{PREFIX}{dead.pid}-abc"
+    live = tmp_path / f"{PREFIX}{os.getpid()}-def"
+    busy = tmp_path / f"{PREFIX}{dead.pid}-ghi"
+    for d in (stale, live, busy):
+        d.mkdir()
+    (busy / "cgroup.procs").write_text("123")  # a plain dir stands in for a non-empty cgroup
+    _sweep_stale(tmp_path)
+    assert not stale.exists() and live.exists() and busy.exists()
