@@ -9,6 +9,7 @@ a JSONL request log so tests can see exactly what each agent sent.
 from __future__ import annotations
 
 import json
+import re
 import socket
 import threading
 import time
@@ -579,13 +580,16 @@ class _Handler(BaseHTTPRequestHandler):
 
     @staticmethod
     def _ollama_model(name: str) -> dict[str, Any]:
+        # Sizes follow the tag as Q4 weights would (about 0.6 bytes per parameter): "14b" -> 8.4 GB.
+        match = re.search(r"(\d+(?:\.\d+)?)b\b", name.lower())
+        billions = float(match.group(1)) if match else 7.0
         return {
             "name": name,
             "model": name,
             "modified_at": _now_iso(),
-            "size": 4_683_087_332,
+            "size": int(billions * 0.6e9),
             "digest": uuid.uuid5(uuid.NAMESPACE_DNS, name).hex * 2,
-            "details": {"format": "gguf", "family": "fake", "parameter_size": name.rsplit(":", 1)[-1].upper() if ":" in name else "7B", "quantization_level": "Q4_K_M"},
+            "details": {"format": "gguf", "family": "fake", "parameter_size": f"{billions:g}B", "quantization_level": "Q4_K_M"},
         }
 
 
