@@ -501,7 +501,10 @@ class _Handler(BaseHTTPRequestHandler):
         created = int(time.time())
 
         def chunk(delta: dict[str, Any], finish: str | None = None) -> bytes:
-            return _sse({"id": ident, "object": "chat.completion.chunk", "created": created, "model": plan.model, "choices": [{"index": 0, "delta": delta, "finish_reason": finish}]})
+            data = {"id": ident, "object": "chat.completion.chunk", "created": created, "model": plan.model, "choices": [{"index": 0, "delta": delta, "finish_reason": finish}]}
+            if plan.include_usage:
+                data["usage"] = None  # as documented: null on every chunk but the last
+            return _sse(data)
 
         yield chunk({"role": "assistant", "content": ""}), False
         for kind, text in self._pieces(plan):
@@ -522,8 +525,11 @@ class _Handler(BaseHTTPRequestHandler):
         yield _sse({"type": "ping"}, "ping"), False
         index = -1
         current = ""
+        signature = {"type": "signature_delta", "signature": "ZmFrZS1zaWduYXR1cmU="}
         for kind, text in self._pieces(plan):
             if kind != current:
+                if current == "thinking":
+                    yield _sse({"type": "content_block_delta", "index": index, "delta": signature}, "content_block_delta"), False
                 if current:
                     yield _sse({"type": "content_block_stop", "index": index}, "content_block_stop"), False
                 index += 1
