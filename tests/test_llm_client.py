@@ -439,3 +439,16 @@ def test_list_models_unreachable_names_the_server() -> None:
     with client_for("ollama", [url]) as client:
         with pytest.raises(LLMError, match="cannot connect"):
             client.list_models()
+
+
+def test_a_failing_callback_propagates_and_frees_the_endpoint(fake) -> None:
+    server = fake({"default": REPLY})
+
+    def explode(kind: str, text: str) -> None:
+        raise RuntimeError("pane closed")
+
+    with client_for("ollama", [server.url]) as client:
+        with pytest.raises(RuntimeError, match="pane closed"):
+            client.chat(ask(), on_chunk=explode)
+        assert client.pool.endpoints[0].in_flight == 0
+        assert client.chat(ask()).text == REPLY

@@ -133,6 +133,10 @@ class LLMClient:
                 self.pool.release(endpoint, reachable=True)
                 self._record(request, started, purpose, None, error, "cancelled", tries)
                 raise
+            except BaseException:
+                # e.g. the caller's on_chunk raised: keep the in-flight count right.
+                self.pool.release(endpoint, reachable=True)
+                raise
             self.pool.release(endpoint, reachable=True)
             self._record(request, started, purpose, result, None, None, tries)
             return result
