@@ -326,10 +326,13 @@ class _Handler(BaseHTTPRequestHandler):
     def _answer(self, plan: _Plan) -> None:
         fault = plan.reply.fault
         try:
-            if fault == "http_500":
-                self._send_error(plan.api, 500, "fake-llm: scripted internal server error")
+            custom = plan.reply.error_message
+            if fault == "http_400":
+                self._send_error(plan.api, 400, custom or "fake-llm: scripted bad request")
+            elif fault == "http_500":
+                self._send_error(plan.api, 500, custom or "fake-llm: scripted internal server error")
             elif fault == "http_429":
-                self._send_error(plan.api, 429, "fake-llm: scripted rate limit", retry_after=plan.reply.retry_after)
+                self._send_error(plan.api, 429, custom or "fake-llm: scripted rate limit", retry_after=plan.reply.retry_after)
             elif fault == "hang":
                 self.fake.wait(HANG_LIMIT)
                 self.close_connection = True
@@ -578,9 +581,10 @@ class _Handler(BaseHTTPRequestHandler):
         if api == "ollama":
             body: Any = {"error": message}
         elif api == "openai":
-            body = {"error": {"message": message, "type": "rate_limit_error" if status == 429 else "server_error", "code": None}}
+            kind = {429: "rate_limit_error", 400: "invalid_request_error"}.get(status, "server_error")
+            body = {"error": {"message": message, "type": kind, "code": None}}
         else:
-            kind = {429: "rate_limit_error", 404: "not_found_error"}.get(status, "api_error")
+            kind = {429: "rate_limit_error", 404: "not_found_error", 400: "invalid_request_error"}.get(status, "api_error")
             body = {"type": "error", "error": {"type": kind, "message": message}}
         self._send_json(status, body, headers)
 
