@@ -267,10 +267,13 @@ class _Handler(BaseHTTPRequestHandler):
         if api == "anthropic":
             texts.insert(0, _message_text(body.get("system", "")))
             structured = bool((body.get("output_config") or {}).get("format") or body.get("output_format") or body.get("tools"))
+            think = (body.get("thinking") or {}).get("type") == "enabled"
         elif api == "openai":
             structured = (body.get("response_format") or {}).get("type") in ("json_schema", "json_object")
+            think = (body.get("chat_template_kwargs") or {}).get("enable_thinking") is True
         else:
             structured = bool(body.get("format"))
+            think = body.get("think") is True
         attempt_header = self.headers.get("X-Crewmux-Attempt", "")
         return RequestInfo(
             api=api,
@@ -281,6 +284,7 @@ class _Handler(BaseHTTPRequestHandler):
             attempt=int(attempt_header) if attempt_header.isdigit() else None,
             text="\n".join(texts),
             structured=structured,
+            think=think,
         )
 
     def _plan(self, api: Api, body: dict[str, Any], info: RequestInfo, reply: Reply) -> _Plan:
