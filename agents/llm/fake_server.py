@@ -102,15 +102,14 @@ class FakeLLMServer:
         self._log_lock = threading.Lock()
         self._slots = threading.BoundedSemaphore(concurrency) if concurrency else None
         self._stopping = threading.Event()
-        self._httpd: ThreadingHTTPServer | None = None
+        self._httpd: _HTTPServer | None = None
         self._thread: threading.Thread | None = None
 
     # -- lifecycle ---------------------------------------------------------------------
 
     def start(self) -> str:
-        handler = type("FakeHandler", (_Handler,), {"fake": self})
-        self._httpd = ThreadingHTTPServer((self.host, self.port), handler)
-        self._httpd.daemon_threads = True
+        self._httpd = _HTTPServer((self.host, self.port), _Handler)
+        self._httpd.fake = self
         self.port = self._httpd.server_address[1]
         # A short poll interval makes stop() quick (serve_forever checks for shutdown that often).
         self._thread = threading.Thread(target=self._httpd.serve_forever, args=(0.05,), name="fake-llm", daemon=True)
@@ -178,9 +177,19 @@ def _message_text(content: Any) -> str:
     return ""
 
 
-class _Handler(BaseHTTPRequestHandler):
+class _HTTPServer(ThreadingHTTPServer):
+    daemon_threads = True
     fake: FakeLLMServer
+
+
+class _Handler(BaseHTTPRequestHandler):
+    server: _HTTPServer
     protocol_version = "HTTP/1.1"
+
+    @property
+    def fake(self) -> FakeLLMServer:
+        return self.server.fake
+
     server_version = "fake-llm"
 
     def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - stdlib signature
