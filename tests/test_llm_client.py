@@ -504,3 +504,14 @@ def test_all_endpoints_down_names_every_one() -> None:
         with pytest.raises(LLMError) as info:
             client.chat(ask())
     assert all(url in str(info.value) for url in urls) and "endpoints tried" in str(info.value)
+
+
+def test_openai_window_overflow_asks_for_a_shorter_reply(fake) -> None:
+    refusal = (
+        "This model's maximum context length is 4096 tokens. However, you requested 8292 tokens "
+        "(100 in the messages, 8192 in the completion). Please reduce the length of the messages or completion."
+    )
+    server = fake({"rules": [{"fault": "http_400", "error_message": refusal, "times": 1}], "default": "fits"})
+    with client_for("openai", [server.url], max_tokens=8192) as client:
+        assert client.chat(ask()).text == "fits"
+    assert [r["body"]["max_tokens"] for r in server.requests] == [8192, 4096 - 100 - 16]

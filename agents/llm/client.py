@@ -24,6 +24,7 @@ from crewmux.agents.llm.endpoints import EndpointPool
 from crewmux.agents.llm.errors import Fault, LLMCancelled, StructuredReplyError, describe_failure
 from crewmux.agents.llm.exchange_log import ExchangeLog
 from crewmux.agents.llm.interrupt import Interrupter
+from crewmux.agents.llm.openai_wire import fitting_max_tokens
 from crewmux.agents.llm.jsonreply import ReplyInvalid, parse_structured, repair_message, schema_instruction
 from crewmux.agents.llm.retry import ENDPOINT_DOWN, RETRYABLE, RetryPolicy, parse_retry_after, retry_delay
 from crewmux.agents.llm.streams import WireError
@@ -104,6 +105,7 @@ class LLMClient:
         server and what to check. ``purpose`` is recorded in the exchange log.
         """
         tries: list[dict[str, Any]] = []
+        shrunk = False  # max_tokens was lowered once to fit the server's window
         pause = cancel or threading.Event()
         started = time.time()
         while True:
@@ -117,6 +119,12 @@ class LLMClient:
                     # e.g. Ollama: '"qwen2.5-coder:7b" does not support thinking'. A config
                     # asking for thinking must not make a non-thinking model unusable.
                     self._think_refused = True
+                    continue
+                fitting = fitting_max_tokens(fault.detail) if fault.kind == "http_4xx" and self.model.provider == "openai" else None
+                if fitting is not None and not shrunk and fitting < (request.max_tokens or self.model.max_tokens):
+                    shrunk = True
+                    # The prompt plus max_tokens overflow the window: ask for a shorter reply.
+                    request = replace(request, max_tokens=fitting)
                     continue
                 delay = retry_delay(
                     self.retry,
