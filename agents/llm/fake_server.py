@@ -464,18 +464,17 @@ class _Handler(BaseHTTPRequestHandler):
         self.send_header("Cache-Control", "no-cache")
         self.end_headers()
         encode = {"ollama": self._ollama_events, "openai": self._openai_events, "anthropic": self._anthropic_events}[plan.api]
-        fault = plan.reply.fault
-        fault_at = plan.fault_at()
+        faulty = plan.reply.fault in ("midstream_error", "malformed_json", "truncated")
+        fault_at, total = plan.fault_at(), plan.completion_tokens
         sent = 0
         for frame, is_token in encode(plan):
-            if is_token and fault in ("midstream_error", "malformed_json", "truncated") and sent == fault_at:
+            # The fault replaces token number fault_at, or, when every token was to be sent,
+            # the end of the reply (so the end marker never arrives).
+            if faulty and sent == fault_at and (is_token or sent == total):
                 self._stream_fault(plan)
                 return
             self._chunk(frame)
             sent += is_token
-        if fault in ("midstream_error", "malformed_json", "truncated") and sent <= fault_at:
-            self._stream_fault(plan)  # a reply with no tokens still gets its fault
-            return
         self.wfile.write(b"0\r\n\r\n")
 
     def _stream_fault(self, plan: _Plan) -> None:
