@@ -439,3 +439,79 @@ def test_list_models_unreachable_names_the_server() -> None:
     with client_for("ollama", [url]) as client:
         with pytest.raises(LLMError, match="cannot connect"):
             client.list_models()
+
+
+def test_a_failing_callback_propagates_and_frees_the_endpoint(fake) -> None:
+    server = fake({"default": REPLY})
+
+    def explode(kind: str, text: str) -> None:
+        raise RuntimeError("pane closed")
+
+    with client_for("ollama", [server.url]) as client:
+        with pytest.raises(RuntimeError, match="pane closed"):
+            client.chat(ask(), on_chunk=explode)
+        assert client.pool.endpoints[0].in_flight == 0
+        assert client.chat(ask()).text == REPLY
+
+
+@pytest.mark.parametrize("provider", PROVIDERS)
+def test_schema_parameter_refused_falls_back_to_the_prompt(fake, provider: str) -> None:
+    server = fake(
+        {
+            "rules": [{"structured": True, "fault": "http_400", "error_message": "json_schema response_format is not supported"}],
+            "default": '{"summary": "s", "tasks": ["a"]}',
+        }
+    )
+    with client_for(provider, [server.url]) as client:
+        plan, _ = client.chat_structured(ask(), Plan)
+    assert plan.tasks == ["a"]
+    fallback = server.requests[-1]["body"]
+    assert not any(key in fallback for key in ("format", "response_format", "output_config"))
+    prompt = fallback.get("system", "") + "".join(m["content"] for m in fallback["messages"])
+    assert '"title": "Plan"' in prompt  # the schema went into the prompt
+
+
+def test_other_4xx_on_structured_is_not_hidden(fake) -> None:
+    server = fake({"default": {"fault": "http_400", "error_message": "messages: too long"}})
+    with client_for("openai", [server.url]) as client:
+        with pytest.raises(LLMError, match="too long") as info:
+            client.chat_structured(ask(), Plan)
+    assert info.value.status == 400 and info.value.kind == "http_4xx"
+    assert len(server.requests) == 1
+
+
+@pytest.mark.parametrize("provider", PROVIDERS)
+def test_model_that_cannot_think_is_asked_without_thinking(fake, provider: str) -> None:
+    server = fake(
+        {
+            "rules": [{"think": True, "fault": "http_400", "error_message": '"fake-coder:7b" does not support thinking'}],
+            "default": "plain answer",
+        }
+    )
+    with client_for(provider, [server.url], think=True, max_tokens=8192) as client:
+        first = client.chat(ask())
+        second = client.chat(ask())
+    assert first.text == second.text == "plain answer"
+    assert any("does not support thinking" in w for w in first.warnings)
+    assert len(server.requests) == 3  # one refusal, then never asked with thinking again
+    body = server.requests[-1]["body"]
+    assert "think" not in body and "thinking" not in body and "chat_template_kwargs" not in body
+
+
+def test_all_endpoints_down_names_every_one() -> None:
+    urls = [f"http://127.0.0.1:{free_port()}", f"http://127.0.0.1:{free_port()}"]
+    with client_for("ollama", urls) as client:
+        with pytest.raises(LLMError) as info:
+            client.chat(ask())
+    assert all(url in str(info.value) for url in urls) and "endpoints tried" in str(info.value)
+
+
+def test_openai_window_overflow_asks_for_a_shorter_reply(fake) -> None:
+    refusal = (
+        "This model's maximum context length is 4096 tokens. However, you requested 8292 tokens "
+        "(100 in the messages, 8192 in the completion). Please reduce the length of the messages or completion."
+    )
+    server = fake({"rules": [{"fault": "http_400", "error_message": refusal, "times": 1}], "default": "fits"})
+    with client_for("openai", [server.url], max_tokens=8192) as client:
+        assert client.chat(ask()).text == "fits"
+    assert [r["body"]["max_tokens"] for r in server.requests] == [8192, 4096 - 100 - 16]

@@ -18,7 +18,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from crewmux.agents.llm.tokens import estimate_tokens as count_tokens
 from crewmux.agents.llm.tokens import split_tokens
 
-Fault = Literal["http_500", "http_429", "hang", "midstream_error", "malformed_json", "truncated"]
+Fault = Literal["http_400", "http_500", "http_429", "hang", "midstream_error", "malformed_json", "truncated"]
 Api = Literal["ollama", "openai", "anthropic"]
 
 DEMO_SCRIPT = Path(__file__).with_name("scripts") / "demo.json"
@@ -34,6 +34,7 @@ class Reply(BaseModel):
     thinking: str = ""
     fault: Fault | None = None
     retry_after: float = Field(default=1.0, ge=0, description="Seconds in the Retry-After header of http_429")
+    error_message: str = Field(default="", description="Text of the error body of an http_* fault")
     fault_after_tokens: int = Field(default=-1, description="midstream faults: tokens sent before the fault; -1 = half")
     tps: float | None = Field(default=None, ge=0, description="Tokens per second; 0 = as fast as possible")
     ttft: float | None = Field(default=None, ge=0, description="Seconds before the first token")
@@ -55,6 +56,7 @@ class Rule(Reply):
     model: str | None = None
     api: Api | None = None
     structured: bool | None = Field(default=None, description="Match only requests that do (true) or do not (false) send a schema")
+    think: bool | None = Field(default=None, description="Match only requests that do (true) or do not (false) ask for thinking")
     contains: list[str] = Field(default_factory=list, description="Every string must appear in the request's messages")
     excludes: list[str] = Field(default_factory=list, description="No string may appear in the request's messages")
     times: int | None = Field(default=None, ge=1, description="Use this rule at most this many times")
@@ -122,6 +124,7 @@ class RequestInfo:
     attempt: int | None = None
     text: str = ""  # every message's content, joined
     structured: bool = False
+    think: bool = False  # the request explicitly asks for thinking
 
 
 @dataclass
@@ -163,6 +166,8 @@ def matches(rule: Rule, info: RequestInfo) -> bool:
     if rule.attempt is not None and rule.attempt != info.attempt:
         return False
     if rule.structured is not None and rule.structured != info.structured:
+        return False
+    if rule.think is not None and rule.think != info.think:
         return False
     if any(text not in info.text for text in rule.contains):
         return False

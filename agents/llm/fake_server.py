@@ -9,6 +9,7 @@ a JSONL request log so tests can see exactly what each agent sent.
 from __future__ import annotations
 
 import json
+import re
 import socket
 import threading
 import time
@@ -101,15 +102,14 @@ class FakeLLMServer:
         self._log_lock = threading.Lock()
         self._slots = threading.BoundedSemaphore(concurrency) if concurrency else None
         self._stopping = threading.Event()
-        self._httpd: ThreadingHTTPServer | None = None
+        self._httpd: _HTTPServer | None = None
         self._thread: threading.Thread | None = None
 
     # -- lifecycle ---------------------------------------------------------------------
 
     def start(self) -> str:
-        handler = type("FakeHandler", (_Handler,), {"fake": self})
-        self._httpd = ThreadingHTTPServer((self.host, self.port), handler)
-        self._httpd.daemon_threads = True
+        self._httpd = _HTTPServer((self.host, self.port), _Handler)
+        self._httpd.fake = self
         self.port = self._httpd.server_address[1]
         # A short poll interval makes stop() quick (serve_forever checks for shutdown that often).
         self._thread = threading.Thread(target=self._httpd.serve_forever, args=(0.05,), name="fake-llm", daemon=True)
@@ -177,9 +177,19 @@ def _message_text(content: Any) -> str:
     return ""
 
 
-class _Handler(BaseHTTPRequestHandler):
+class _HTTPServer(ThreadingHTTPServer):
+    daemon_threads = True
     fake: FakeLLMServer
+
+
+class _Handler(BaseHTTPRequestHandler):
+    server: _HTTPServer
     protocol_version = "HTTP/1.1"
+
+    @property
+    def fake(self) -> FakeLLMServer:
+        return self.server.fake
+
     server_version = "fake-llm"
 
     def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - stdlib signature
@@ -266,10 +276,13 @@ class _Handler(BaseHTTPRequestHandler):
         if api == "anthropic":
             texts.insert(0, _message_text(body.get("system", "")))
             structured = bool((body.get("output_config") or {}).get("format") or body.get("output_format") or body.get("tools"))
+            think = (body.get("thinking") or {}).get("type") == "enabled"
         elif api == "openai":
             structured = (body.get("response_format") or {}).get("type") in ("json_schema", "json_object")
+            think = (body.get("chat_template_kwargs") or {}).get("enable_thinking") is True
         else:
             structured = bool(body.get("format"))
+            think = body.get("think") is True
         attempt_header = self.headers.get("X-Crewmux-Attempt", "")
         return RequestInfo(
             api=api,
@@ -280,6 +293,7 @@ class _Handler(BaseHTTPRequestHandler):
             attempt=int(attempt_header) if attempt_header.isdigit() else None,
             text="\n".join(texts),
             structured=structured,
+            think=think,
         )
 
     def _plan(self, api: Api, body: dict[str, Any], info: RequestInfo, reply: Reply) -> _Plan:
@@ -325,10 +339,13 @@ class _Handler(BaseHTTPRequestHandler):
     def _answer(self, plan: _Plan) -> None:
         fault = plan.reply.fault
         try:
-            if fault == "http_500":
-                self._send_error(plan.api, 500, "fake-llm: scripted internal server error")
+            custom = plan.reply.error_message
+            if fault == "http_400":
+                self._send_error(plan.api, 400, custom or "fake-llm: scripted bad request")
+            elif fault == "http_500":
+                self._send_error(plan.api, 500, custom or "fake-llm: scripted internal server error")
             elif fault == "http_429":
-                self._send_error(plan.api, 429, "fake-llm: scripted rate limit", retry_after=plan.reply.retry_after)
+                self._send_error(plan.api, 429, custom or "fake-llm: scripted rate limit", retry_after=plan.reply.retry_after)
             elif fault == "hang":
                 self.fake.wait(HANG_LIMIT)
                 self.close_connection = True
@@ -447,18 +464,17 @@ class _Handler(BaseHTTPRequestHandler):
         self.send_header("Cache-Control", "no-cache")
         self.end_headers()
         encode = {"ollama": self._ollama_events, "openai": self._openai_events, "anthropic": self._anthropic_events}[plan.api]
-        fault = plan.reply.fault
-        fault_at = plan.fault_at()
+        faulty = plan.reply.fault in ("midstream_error", "malformed_json", "truncated")
+        fault_at, total = plan.fault_at(), plan.completion_tokens
         sent = 0
         for frame, is_token in encode(plan):
-            if is_token and fault in ("midstream_error", "malformed_json", "truncated") and sent == fault_at:
+            # The fault replaces token number fault_at, or, when every token was to be sent,
+            # the end of the reply (so the end marker never arrives).
+            if faulty and sent == fault_at and (is_token or sent == total):
                 self._stream_fault(plan)
                 return
             self._chunk(frame)
             sent += is_token
-        if fault in ("midstream_error", "malformed_json", "truncated") and sent <= fault_at:
-            self._stream_fault(plan)  # a reply with no tokens still gets its fault
-            return
         self.wfile.write(b"0\r\n\r\n")
 
     def _stream_fault(self, plan: _Plan) -> None:
@@ -500,7 +516,10 @@ class _Handler(BaseHTTPRequestHandler):
         created = int(time.time())
 
         def chunk(delta: dict[str, Any], finish: str | None = None) -> bytes:
-            return _sse({"id": ident, "object": "chat.completion.chunk", "created": created, "model": plan.model, "choices": [{"index": 0, "delta": delta, "finish_reason": finish}]})
+            data = {"id": ident, "object": "chat.completion.chunk", "created": created, "model": plan.model, "choices": [{"index": 0, "delta": delta, "finish_reason": finish}]}
+            if plan.include_usage:
+                data["usage"] = None  # as documented: null on every chunk but the last
+            return _sse(data)
 
         yield chunk({"role": "assistant", "content": ""}), False
         for kind, text in self._pieces(plan):
@@ -521,8 +540,11 @@ class _Handler(BaseHTTPRequestHandler):
         yield _sse({"type": "ping"}, "ping"), False
         index = -1
         current = ""
+        signature = {"type": "signature_delta", "signature": "ZmFrZS1zaWduYXR1cmU="}
         for kind, text in self._pieces(plan):
             if kind != current:
+                if current == "thinking":
+                    yield _sse({"type": "content_block_delta", "index": index, "delta": signature}, "content_block_delta"), False
                 if current:
                     yield _sse({"type": "content_block_stop", "index": index}, "content_block_stop"), False
                 index += 1
@@ -571,21 +593,25 @@ class _Handler(BaseHTTPRequestHandler):
         if api == "ollama":
             body: Any = {"error": message}
         elif api == "openai":
-            body = {"error": {"message": message, "type": "rate_limit_error" if status == 429 else "server_error", "code": None}}
+            kind = {429: "rate_limit_error", 400: "invalid_request_error"}.get(status, "server_error")
+            body = {"error": {"message": message, "type": kind, "code": None}}
         else:
-            kind = {429: "rate_limit_error", 404: "not_found_error"}.get(status, "api_error")
+            kind = {429: "rate_limit_error", 404: "not_found_error", 400: "invalid_request_error"}.get(status, "api_error")
             body = {"type": "error", "error": {"type": kind, "message": message}}
         self._send_json(status, body, headers)
 
     @staticmethod
     def _ollama_model(name: str) -> dict[str, Any]:
+        # Sizes follow the tag as Q4 weights would (about 0.6 bytes per parameter): "14b" -> 8.4 GB.
+        match = re.search(r"(\d+(?:\.\d+)?)b\b", name.lower())
+        billions = float(match.group(1)) if match else 7.0
         return {
             "name": name,
             "model": name,
             "modified_at": _now_iso(),
-            "size": 4_683_087_332,
+            "size": int(billions * 0.6e9),
             "digest": uuid.uuid5(uuid.NAMESPACE_DNS, name).hex * 2,
-            "details": {"format": "gguf", "family": "fake", "parameter_size": name.rsplit(":", 1)[-1].upper() if ":" in name else "7B", "quantization_level": "Q4_K_M"},
+            "details": {"format": "gguf", "family": "fake", "parameter_size": f"{billions:g}B", "quantization_level": "Q4_K_M"},
         }
 
 
