@@ -30,6 +30,7 @@ class AgentSpec(BaseModel):
 
     name: str
     role: Literal["coordinator", "cto", "coder", "qa"]
+    removed: bool = False  # taken out of the team while the run goes on (kept for the record)
 
 
 class RunInfo(BaseModel):

@@ -1,0 +1,163 @@
+"""``python -m crewmux.workspace.supervisor --run RUN_DIR``: keeps a run's agents alive.
+
+Runs in the run's tmux session (window ``supervisor``), so the team outlives the
+dashboard. Every check is ONE ``list-panes`` call for the whole session (dead flag and
+exit status of every pane) plus the newest event of each agent's own event log; pane text
+is never read. A dead or silent agent is restarted with ``respawn-pane`` (bounded, with
+backoff; decisions in ``restart_policy``) and a ``restart`` event goes into its log. The
+supervisor ends once run.json's status is final, after stopping the agents.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from pathlib import Path
+
+from crewmux.agents.console import Console
+from crewmux.protocol.events import EventLog, last_event
+from crewmux.protocol.rundir import AgentSpec, RunDir
+from crewmux.workspace.restart_policy import Decision, Observation, RestartPolicy, RestartTracker
+from crewmux.workspace.runtime import FINAL_STATUSES, SUPERVISOR, TeamPanes, TeamRuntime, stop_team
+from crewmux.workspace.team_launch import agent_argv, load_launch
+from crewmux.workspace.tmux import PaneState, Tmux, TmuxError
+
+# Every kind an agent writes itself; "restart" is written by the supervisor.
+AGENT_EVENT_KINDS = {"started", "heartbeat", "status", "llm", "message", "received", "rejected", "steer", "verdict", "merge", "error", "stopped", "run"}
+LOG_NAME = "supervisor"
+
+
+class Supervisor:
+    def __init__(self, run: RunDir, socket_name: str, *, interval: float, policy: RestartPolicy, stop_timeout: float = 15.0) -> None:
+        self.run = run
+        self.runtime = TeamRuntime(socket_name)
+        self.tmux = self.runtime.tmux
+        self.session = self.runtime.session(run)
+        self.interval = interval
+        self.policy = policy
+        self.stop_timeout = stop_timeout
+        self.console = Console(run.log(LOG_NAME))
+        self.trackers: dict[str, RestartTracker] = {}
+        self.events: dict[str, EventLog] = {}
+
+    def run_forever(self) -> int:
+        self.console.line(f"supervising run {self.run.run_id} (session {self.session}, every {self.interval:g} s)")
+        while True:
+            started = time.monotonic()
+            try:
+                status = self.run.info().status
+            except (OSError, ValueError) as exc:
+                self.console.line(f"!! cannot read run.json: {exc}")
+                status = None
+            if status in FINAL_STATUSES:
+                return self._finish(status)
+            try:
+                panes = self.runtime.panes(self.run)
+            except TmuxError as exc:
+                self.console.line(f"!! {exc}")
+                panes = None
+            if panes is not None:
+                if not panes.agents and not self.tmux.has_session(self.session):
+                    self.console.line("the run's tmux session is gone; nothing left to supervise")
+                    return 0
+                self.check(panes, time.time())
+            time.sleep(max(0.0, self.interval - (time.monotonic() - started)))
+
+    def check(self, panes: TeamPanes, now: float) -> None:
+        """One round: decide for every agent, then act in one batched tmux call."""
+        info = self.run.info()
+        launch = load_launch(self.run)
+        batch: list[list[str]] = []
+        created: list[AgentSpec] = []
+        acted: list[tuple[AgentSpec, Decision, PaneState | None]] = []
+        for spec in info.agents:
+            pane = panes.agents.get(spec.name)
+            if spec.removed:
+                if pane is not None and pane.dead:
+                    batch.append(["kill-pane", "-t", pane.pane_id])
+                    batch.append(TeamRuntime.tile_cmd(self.session))
+                continue
+            tracker = self.trackers.setdefault(spec.name, RestartTracker(self.policy, spawned_at=now))
+            decision = tracker.observe(self._observe(spec, pane), now)
+            argv = agent_argv(self.run, spec, launch)
+            if decision.action == "restart" and pane is not None:
+                batch.append(Tmux.respawn_cmd(pane.pane_id, argv, cwd=self.run.project_dir, env=self.runtime.env, kill=decision.kill))
+            elif decision.action == "create":
+                batch.append(self.runtime.split_cmd(self.run, self.session, argv))
+                batch.append(TeamRuntime.tile_cmd(self.session))
+                created.append(spec)
+            elif decision.action == "give_up":
+                self._log(spec.name).emit("error", status="dead", text=f"gave up restarting: {decision.reason}")
+                self.console.line(f"!! {spec.name}: gave up restarting: {decision.reason}")
+                continue
+            else:
+                continue
+            acted.append((spec, decision, pane))
+        if not batch:
+            return
+        try:
+            new_ids = [line for line in self.tmux.run_batch(batch) if line.startswith("%")]
+        except TmuxError as exc:
+            self.console.line(f"!! restarting failed: {exc}")
+            return
+        if created:
+            self.tmux.run_batch(TeamRuntime.tag_cmds(zip(new_ids, created)))
+        for spec, decision, pane in acted:
+            self.trackers[spec.name].restarted(now, decision)
+            data = {"reason": decision.reason, "crash": decision.crash}
+            if pane is not None:
+                data.update(exit_status=pane.exit_status, signal=pane.exit_signal)
+            self._log(spec.name).emit("restart", status="starting", text=decision.reason, data=data)
+            self.console.line(f"restarted {spec.name}: {decision.reason}")
+
+    def _observe(self, spec: AgentSpec, pane: PaneState | None) -> Observation:
+        if pane is None:
+            return Observation(has_pane=False)
+        event = None if pane.dead else last_event(self.run.events(spec.name), kinds=AGENT_EVENT_KINDS, tail_bytes=8192)
+        return Observation(
+            has_pane=True,
+            dead=pane.dead,
+            exit_status=pane.exit_status,
+            exit_signal=pane.exit_signal,
+            pid=pane.pid,
+            last_event_at=event.ts if event else None,
+        )
+
+    def _finish(self, status: str) -> int:
+        self.console.line(f"run {self.run.run_id} is {status}: stopping the agents")
+        try:
+            left = stop_team(self.runtime, self.run, timeout=self.stop_timeout, sender=SUPERVISOR)
+        except TmuxError as exc:
+            self.console.line(f"!! {exc}")
+            return 1
+        if left:
+            self.console.line(f"terminated {', '.join(left)} (still running {self.stop_timeout:g} s after stop)")
+        self.console.line("supervisor done")
+        return 0
+
+    def _log(self, name: str) -> EventLog:
+        if name not in self.events:
+            self.events[name] = EventLog(self.run.events(name), name)
+        return self.events[name]
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m crewmux.workspace.supervisor", description=__doc__.splitlines()[0])
+    parser.add_argument("--run", required=True, type=Path, help="the run directory")
+    parser.add_argument("--socket", default="crewmux", help="crewmux's tmux socket name (tmux -L)")
+    args = parser.parse_args(argv)
+    run = RunDir(args.run)
+    if not run.run_json.is_file():
+        print(f"{args.run} is not a crewmux run directory (no run.json)", file=sys.stderr)
+        return 2
+    launch = load_launch(run)
+    policy = RestartPolicy(**launch.restart_policy)
+    try:
+        return Supervisor(run, args.socket, interval=launch.check_interval, policy=policy).run_forever()
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
