@@ -84,7 +84,6 @@ class RestartTracker:
                 return Decision("restart", f"asked to restart (exit {RESTART_EXIT_CODE})")
             how = f"killed by signal {obs.exit_signal}" if obs.exit_signal else f"exited {obs.exit_status}"
             return self._crash(now, how)
-        self.restart_at = None
         since_start = now - self.spawned_at
         heard_since_start = obs.last_event_at is not None and obs.last_event_at >= self.spawned_at
         if not heard_since_start:
@@ -94,6 +93,7 @@ class RestartTracker:
         silent = now - (obs.last_event_at or 0.0)
         if silent > self.policy.silent_after:
             return self._crash(now, f"silent for {silent:.0f} s", kill=True)
+        self.restart_at = None  # it recovered before its restart came due
         return Decision("ok")
 
     def _crash(self, now: float, reason: str, *, kill: bool = False, create: bool = False) -> Decision:
