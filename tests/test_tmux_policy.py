@@ -71,7 +71,8 @@ def test_a_silent_process_is_killed_and_restarted() -> None:
 
 
 def test_a_process_that_never_writes_an_event_is_restarted_after_the_grace() -> None:
-    tracker = RestartTracker(POLICY, spawned_at=0.0)
+    tracker = RestartTracker(POLICY, spawned_at=0.0, fresh=True)
+    assert tracker.observe(alive(last=-50.0), 1.0).action == "ok"  # an event of the process before
     assert tracker.observe(alive(last=None), 4.0).action == "ok"
     assert tracker.observe(alive(last=None), 6.0).action == "wait"
     assert tracker.observe(alive(last=None), 7.5).kill
@@ -100,3 +101,9 @@ def test_a_restart_by_someone_else_clears_giving_up() -> None:
     assert tracker.observe(dead(status=1, pid=100), 5.0).action == "give_up"
     assert tracker.observe(alive(pid=300, last=None), 6.0).action == "ok"
     assert not tracker.gave_up and tracker.spawned_at == 6.0
+
+
+def test_an_agent_running_before_the_supervisor_is_judged_by_its_last_event() -> None:
+    tracker = RestartTracker(POLICY, spawned_at=100.0)  # not fresh: it ran before we looked
+    assert tracker.observe(alive(last=99.0), 101.0).action == "ok"
+    assert "silent for 11 s" in tracker.observe(alive(last=99.0), 110.0).reason

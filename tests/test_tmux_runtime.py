@@ -218,6 +218,13 @@ def test_pause_and_resume_an_agent_and_add_and_remove_a_coder(git_project: Path,
     assert rt.agents_alive(run)["coder-3"]
     wait_for("the coordinator told of coder-3", lambda: "add_coder" in run.log("coordinator").read_text())
 
+    pid = rt.panes(run).agents["coder-2"].pid
+    rt.restart_agent(run, "coder-2")  # asks it to exit 75; the supervisor starts it again
+    wait_for("coder-2 restarted", lambda: "restart" in kinds(run, "coder-2"))
+    restart = [e for e in read_events(run.events("coder-2")) if e.kind == "restart"][0]
+    assert (restart.data["exit_status"], restart.data["crash"]) == (75, False)
+    wait_for("coder-2 back", lambda: rt.panes(run).alive("coder-2") and rt.panes(run).agents["coder-2"].pid != pid)
+
     rt.remove_agent(run, "coder-3")
     assert [a.removed for a in run.info().agents if a.name == "coder-3"] == [True]
     assert "coder-3" not in rt.agents_alive(run)
@@ -257,3 +264,30 @@ def test_attach_selects_and_zooms_the_agent_pane_with_or_without_outer_tmux(git_
     assert foreign[:5] == ["env", "-u", "TMUX", "-u", "TMUX_PANE"] and foreign[-3] == "attach-session"
     missing = cli("attach", run.run_id, "coder-9", "-C", str(git_project))
     assert missing.returncode == 1 and "no agent 'coder-9'" in missing.stderr
+
+
+def test_a_hung_agent_is_killed_and_restarted_and_finishes_its_task(git_project: Path, socket_name: str) -> None:
+    run = make_run(git_project, None, coders=1)
+    rt = TeamRuntime(
+        socket_name,
+        role_targets={**ROLES, "coordinator": "tmux_test_agents:IdleAgent", "coder": "tmux_test_agents:HangOnceCoder"},
+        check_interval=0.3,
+        restart_policy=RestartPolicy(backoff_base=0.2, silent_after=3.0, start_grace=5.0),
+    )
+    rt.start(run)
+    wait_for("coder-1 to heartbeat", lambda: heartbeating(run, ["coder-1"]))
+    pid = rt.panes(run).agents["coder-1"].pid
+    assign(run, "coder-1", "h1", 0.2)
+    wait_for("coder-1 restarted", lambda: "restart" in kinds(run, "coder-1"), timeout=20)
+    restart = [e for e in read_events(run.events("coder-1")) if e.kind == "restart"][0]
+    assert "silent for" in restart.text and restart.data["crash"]
+    assert (run.path / "hung-coder-1").exists()
+    wait_for("the re-delivered task done", lambda: (run.artifacts_dir / "h1.txt").exists())
+    assert not Path(f"/proc/{pid}").exists() or _state(pid) == "Z", "the hung process outlived its restart"
+    assert rt.panes(run).agents["coder-1"].pid != pid
+    assert kinds(run, "cto").count("restart") == 0
+
+
+def _state(pid: int) -> str:
+    stat = Path(f"/proc/{pid}/stat").read_text()
+    return stat[stat.rindex(")") + 2]

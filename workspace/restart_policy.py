@@ -57,6 +57,7 @@ class RestartTracker:
     gave_up: bool = False
     pid: int | None = None
     status_unknown_since: float | None = None
+    fresh: bool = False  # the process started at spawned_at (False: it ran before we looked)
 
     def observe(self, obs: Observation, now: float) -> Decision:
         if obs.pid is not None and obs.pid != self.pid:
@@ -65,6 +66,7 @@ class RestartTracker:
                 self.gave_up = False
                 self.restart_at = None
                 self.spawned_at = now
+                self.fresh = True
             self.pid = obs.pid
         if self.gave_up:
             return Decision("ignore", "gave up restarting")
@@ -85,7 +87,7 @@ class RestartTracker:
             how = f"killed by signal {obs.exit_signal}" if obs.exit_signal else f"exited {obs.exit_status}"
             return self._crash(now, how)
         since_start = now - self.spawned_at
-        heard_since_start = obs.last_event_at is not None and obs.last_event_at >= self.spawned_at
+        heard_since_start = obs.last_event_at is not None and (obs.last_event_at >= self.spawned_at or not self.fresh)
         if not heard_since_start:
             if since_start > self.policy.start_grace:
                 return self._crash(now, f"wrote no event in {since_start:.0f} s since it started", kill=True)
@@ -115,3 +117,4 @@ class RestartTracker:
         self.spawned_at = now
         self.pid = None
         self.status_unknown_since = None
+        self.fresh = True

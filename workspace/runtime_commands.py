@@ -1,4 +1,8 @@
-"""CLI subcommands for a run's team in tmux: ``ls``, ``attach``, ``stop``, ``resume``."""
+"""CLI subcommands for a run's team in tmux: ``ls``, ``attach``, ``stop``, ``resume``.
+
+The runtime (pydantic models, libtmux) is imported when a command runs, so that
+``crewmux --help`` and other packages' commands do not pay for it.
+"""
 
 from __future__ import annotations
 
@@ -7,10 +11,10 @@ import os
 import sys
 from pathlib import Path
 
-from crewmux.protocol.rundir import RunDir, find_run, list_runs
-from crewmux.workspace.runtime import TeamError, runtime_for
-from crewmux.workspace.team_launch import LaunchError
-from crewmux.workspace.tmux import TmuxError
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from crewmux.protocol.rundir import RunDir
 
 
 def _project(args: argparse.Namespace) -> Path:
@@ -23,6 +27,10 @@ def _fail(message: str) -> int:
 
 
 def cmd_ls(args: argparse.Namespace) -> int:
+    from crewmux.protocol.rundir import list_runs
+    from crewmux.workspace.runtime import runtime_for
+    from crewmux.workspace.tmux import TmuxError
+
     runs = list_runs(_project(args))
     if not runs:
         print(f"no crewmux runs in {_project(args)}: start one with `crewmux run \"a brief\"`")
@@ -59,6 +67,8 @@ def cmd_ls(args: argparse.Namespace) -> int:
 def _resolve(args: argparse.Namespace) -> tuple[RunDir, str | None]:
     """RUN and AGENT from ``attach [RUN] [AGENT]``: a lone argument that names an agent
     of the newest run is the agent."""
+    from crewmux.protocol.rundir import find_run
+
     project = _project(args)
     run_arg, agent = args.run, getattr(args, "agent", None)
     if run_arg is not None and agent is None:
@@ -73,6 +83,8 @@ def _resolve(args: argparse.Namespace) -> tuple[RunDir, str | None]:
 
 
 def cmd_attach(args: argparse.Namespace) -> int:
+    from crewmux.workspace.runtime import runtime_for
+
     run, agent = _resolve(args)
     argv = runtime_for(run, args.socket).attach_argv(run, agent)
     sys.stdout.flush()
@@ -81,6 +93,8 @@ def cmd_attach(args: argparse.Namespace) -> int:
 
 
 def cmd_stop(args: argparse.Namespace) -> int:
+    from crewmux.workspace.runtime import runtime_for
+
     run, _ = _resolve(args)
     runtime = runtime_for(run, args.socket)
     runtime.stop(run, kill_session=True, timeout=args.timeout)
@@ -89,6 +103,8 @@ def cmd_stop(args: argparse.Namespace) -> int:
 
 
 def cmd_resume(args: argparse.Namespace) -> int:
+    from crewmux.workspace.runtime import runtime_for
+
     run, _ = _resolve(args)
     runtime = runtime_for(run, args.socket)
     runtime.resume(run)
@@ -100,6 +116,10 @@ def cmd_resume(args: argparse.Namespace) -> int:
 
 def _guarded(func):
     def run(args: argparse.Namespace) -> int:
+        from crewmux.workspace.runtime import TeamError
+        from crewmux.workspace.team_launch import LaunchError
+        from crewmux.workspace.tmux import TmuxError
+
         try:
             return func(args)
         except (LookupError, TeamError, TmuxError, LaunchError, ValueError) as exc:

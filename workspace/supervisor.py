@@ -11,6 +11,8 @@ supervisor ends once run.json's status is final, after stopping the agents.
 from __future__ import annotations
 
 import argparse
+import os
+import signal
 import sys
 import time
 from pathlib import Path
@@ -82,6 +84,8 @@ class Supervisor:
             decision = tracker.observe(self._observe(spec, pane), now)
             argv = agent_argv(self.run, spec, launch)
             if decision.action == "restart" and pane is not None:
+                if decision.kill and pane.pid:
+                    _kill_hung(pane.pid)
                 batch.append(Tmux.respawn_cmd(pane.pane_id, argv, cwd=self.run.project_dir, env=self.runtime.env, kill=decision.kill))
             elif decision.action == "create":
                 batch.append(self.runtime.split_cmd(self.run, self.session, argv))
@@ -140,6 +144,15 @@ class Supervisor:
         if name not in self.events:
             self.events[name] = EventLog(self.run.events(name), name)
         return self.events[name]
+
+
+def _kill_hung(pid: int) -> None:
+    """SIGKILL a hung agent (a pane process of our own session) before its pane is
+    respawned: tmux's SIGHUP would never reach a stopped process, which would linger."""
+    try:
+        os.kill(pid, signal.SIGKILL)
+    except ProcessLookupError:
+        pass
 
 
 def main(argv: list[str] | None = None) -> int:

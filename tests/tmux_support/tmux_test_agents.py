@@ -99,3 +99,17 @@ class TaskCoordinator(Agent):
             atomic_write_json(self.run.path / RESULT_FILE, result)
             self.run.update_info(status="succeeded")
             self.console.line("every task is done: run succeeded")
+
+
+class HangOnceCoder(SlowCoder):
+    """The first task it gets, it hangs on: one long C call holds the GIL, so even its
+    heartbeat thread goes silent (tmux resumes a SIGSTOPped pane, so a stop signal cannot
+    stand in for a hang). After a restart it does the re-delivered task normally."""
+
+    def handle(self, message: Message) -> None:
+        marker = self.run.path / f"hung-{self.name}"
+        if not marker.exists():
+            marker.write_text("hanging\n")
+            self.console.line("hanging (holding the GIL)")
+            sum(range(10**13))
+        super().handle(message)
