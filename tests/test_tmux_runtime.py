@@ -136,6 +136,15 @@ def test_a_team_starts_with_one_titled_pane_per_agent_and_stops(git_project: Pat
     assert listing.returncode == 0, listing.stderr
     assert run.run_id in listing.stdout and "7/7 alive" in listing.stdout
 
+    # A lost supervisor comes back with `crewmux resume`; the live agents are left alone.
+    pids = {name: pane.pid for name, pane in rt.panes(run).agents.items()}
+    os.kill(rt.panes(run).supervisor.pid, signal.SIGKILL)
+    wait_for("the supervisor window to close", lambda: rt.panes(run).supervisor is None)
+    resumed = cli("resume", run.run_id, "-C", str(git_project))
+    assert resumed.returncode == 0, resumed.stderr
+    assert rt.panes(run).supervisor is not None
+    assert {name: pane.pid for name, pane in rt.panes(run).agents.items()} == pids
+
     stopped = cli("stop", run.run_id, "-C", str(git_project))
     assert stopped.returncode == 0, stopped.stderr
     assert not rt.session_exists(run)

@@ -87,6 +87,8 @@ def cmd_attach(args: argparse.Namespace) -> int:
 
     run, agent = _resolve(args)
     argv = runtime_for(run, args.socket).attach_argv(run, agent)
+    if "switch-client" not in argv and not sys.stdin.isatty():
+        return _fail("`crewmux attach` needs a terminal (stdin is not one); run it in your terminal")
     sys.stdout.flush()
     os.execvp(argv[0], argv)
     return 0  # not reached
