@@ -163,7 +163,7 @@ def test_a_coder_killed_mid_task_is_restarted_and_its_task_completes(git_project
     pid = rt.panes(run).agents["coder-1"].pid
     os.kill(pid, signal.SIGKILL)
 
-    wait_for("the run to succeed", lambda: run.info().status == "succeeded")
+    assert rt.wait(run, timeout=30) == "succeeded"
     restarts = [e for e in read_events(run.events("coder-1")) if e.kind == "restart"]
     assert len(restarts) == 1 and restarts[0].data["signal"] == signal.SIGKILL
     assert kinds(run, "coder-1").count("received") == 2  # the claimed task came back after the restart
@@ -180,6 +180,7 @@ def test_the_server_killed_mid_run_then_resume_gives_the_undisturbed_result(git_
     rt = runtime(socket_name)
     calm = make_run(git_project, tasks, brief="calm")
     rt.start(calm)
+    assert rt.wait(calm, timeout=0.2) is None  # still running
     wait_for("the undisturbed run", lambda: calm.info().status == "succeeded")
     expected = json.loads((calm.path / "result.json").read_text())
     assert sorted(expected) == [f"t{i}.txt" for i in range(1, 6)]

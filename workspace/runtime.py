@@ -23,6 +23,7 @@ from crewmux.protocol.ids import utcnow
 from crewmux.protocol.mailbox import deliver, ensure_mailbox
 from crewmux.protocol.messages import Control, ControlAction
 from crewmux.protocol.rundir import DASHBOARD, AgentSpec, RunDir
+from crewmux.protocol.wakeup import Wakeup
 from crewmux.workspace.restart_policy import RestartPolicy
 from crewmux.workspace.team_launch import (
     SUPERVISOR_WINDOW,
@@ -270,6 +271,25 @@ class TeamRuntime:
         for spec in active_agents(run):
             if spec.role == "coordinator" and spec.name != name:
                 deliver(run.mail_root, Control(run_id=run.run_id, sender=DASHBOARD, recipient=spec.name, action=action, target=name))
+
+    def wait(self, run: RunDir, timeout: float | None = None) -> str | None:
+        """Block until run.json's status is final; that status (None on timeout).
+
+        Woken by changes in the run directory (run.json is replaced atomically there),
+        with a timer as the fallback; the team runs in tmux, not in this process.
+        """
+        deadline = None if timeout is None else time.monotonic() + timeout
+        with Wakeup([run.path], interval=1.0) as wakeup:
+            while True:
+                try:
+                    status = run.info().status
+                except (OSError, ValueError):
+                    status = None  # mid-replace or hand-edited: look again on the next wake-up
+                if status in FINAL_STATUSES:
+                    return status
+                if deadline is not None and time.monotonic() >= deadline:
+                    return None
+                wakeup.wait(None if deadline is None else min(1.0, max(0.0, deadline - time.monotonic())))
 
     # -- stopping -------------------------------------------------------------------------
     def stop(self, run: RunDir, kill_session: bool = True, timeout: float = 10.0) -> None:
