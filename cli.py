@@ -6,11 +6,13 @@ import argparse
 import sys
 
 from crewmux import __version__
+from crewmux.agents.llm import commands as llm_commands
 from crewmux.protocol import commands as protocol_commands
 
 # One line per package that adds subcommands; each module has register(subparsers).
 COMMAND_MODULES = [
     protocol_commands,
+    llm_commands,
 ]
 
 
