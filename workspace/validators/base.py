@@ -104,7 +104,7 @@ def findings_from_output(output: str, files: list[str], limit: int = 10) -> list
     for text_line in output.splitlines():
         for match in _LOCATION.finditer(text_line):
             path = match.group("path").lstrip("./")
-            hit = next((f for f in files if path.endswith(f) or f.endswith(path)), None)
+            hit = next((f for f in files if path == f or path.endswith("/" + f) or f.endswith("/" + path)), None)
             if hit is None:
                 continue
             key = (hit, int(match.group("line")))
@@ -115,6 +115,13 @@ def findings_from_output(output: str, files: list[str], limit: int = 10) -> list
         if len(found) >= limit:
             break
     return found
+
+
+def failure_detail(output: str, lines: int = 40) -> str:
+    """A failed run's last summary line first (what a person reads), then the tail."""
+    parts = [p for p in output.strip().splitlines() if p.strip()]
+    head = parts[-1] if parts else "failed"
+    return head + "\n" + tail(output, lines)
 
 
 def tail(text: str, lines: int = 30) -> str:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from crewmux.workspace.validators.base import CheckResult, Context, Finding, findings_from_output, not_installed, run_tool, tail, tool_path
+from crewmux.workspace.validators.base import CheckResult, Context, Finding, findings_from_output, not_installed, run_tool, tail, failure_detail, tool_path
 
 
 def _env(cache: Path) -> dict[str, str]:
@@ -78,4 +78,4 @@ def tests(ctx: Context, all_files: list[str]) -> CheckResult:
     ok, output, _ = run_tool(ctx, "go test", [go, "test", *_targets(ctx, files)], env=_env(cache), writable=[str(cache)], timeout=max(ctx.timeout, 300))
     if ok:
         return CheckResult("go test", "passed")
-    return CheckResult("go test", "failed", tail(output, 40), findings_from_output(output, files))
+    return CheckResult("go test", "failed", failure_detail(output), findings_from_output(output, files))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from crewmux.workspace.validators.base import CheckResult, Context, Finding, findings_from_output, not_installed, run_tool, tail, tool_path
+from crewmux.workspace.validators.base import CheckResult, Context, Finding, findings_from_output, not_installed, run_tool, tail, failure_detail, tool_path
 
 NODE_ENV = {"PATH": "/usr/local/bin:/usr/bin:/bin", "HOME": "/tmp", "LANG": "C.UTF-8", "NO_COLOR": "1"}
 SUFFIXES = (".js", ".mjs", ".cjs")
@@ -44,4 +44,4 @@ def tests(ctx: Context, all_files: list[str]) -> CheckResult:
     ok, output, _ = run_tool(ctx, "node --test", [node, "--test", *test_files], env=NODE_ENV)
     if ok:
         return CheckResult("node --test", "passed", f"{len(test_files)} test file(s)")
-    return CheckResult("node --test", "failed", tail(output, 40), findings_from_output(output, all_files))
+    return CheckResult("node --test", "failed", failure_detail(output), findings_from_output(output, all_files))

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from crewmux.workspace.validators.base import CheckResult, Context, Finding, findings_from_output, not_installed, run_tool, tail, tool_path
+from crewmux.workspace.validators.base import CheckResult, Context, Finding, findings_from_output, not_installed, run_tool, tail, failure_detail, tool_path
 
 PHP_ENV = {"PATH": "/usr/local/bin:/usr/bin:/bin", "HOME": "/tmp", "LANG": "C.UTF-8"}
 
@@ -36,4 +36,4 @@ def _phpunit(ctx: Context, all_files: list[str]) -> CheckResult:
     ok, output, _ = run_tool(ctx, "phpunit", [str(tool_path("phpunit")), "--colors=never"], env=PHP_ENV)
     if ok:
         return CheckResult("phpunit", "passed")
-    return CheckResult("phpunit", "failed", tail(output, 40), findings_from_output(output, all_files))
+    return CheckResult("phpunit", "failed", failure_detail(output), findings_from_output(output, all_files))

@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 
 from crewmux.workspace.validators.base import (
-    CheckResult, Context, Finding, findings_from_output, python_env, python_readable, run_tool, tail,
+    CheckResult, Context, Finding, findings_from_output, python_env, python_readable, run_tool, tail, failure_detail,
 )
 
 PYCHECK = Path(__file__).with_name("pycheck.py")
@@ -62,4 +62,4 @@ def tests(ctx: Context, all_files: list[str]) -> CheckResult:
         return CheckResult("pytest", "passed", summary)
     if "No module named pytest" in output:
         return CheckResult("pytest", "not_checked", "not checked: pytest not installed")
-    return CheckResult("pytest", "failed", tail(output, 40), findings_from_output(output, all_files))
+    return CheckResult("pytest", "failed", failure_detail(output), findings_from_output(output, all_files))
