@@ -7,7 +7,6 @@ docs/fake-llm.md; keep the two in step.
 from __future__ import annotations
 
 import json
-import math
 import threading
 import tomllib
 from dataclasses import dataclass, field
@@ -16,21 +15,14 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from crewmux.agents.llm.tokens import estimate_tokens as count_tokens
+from crewmux.agents.llm.tokens import split_tokens
+
 Fault = Literal["http_500", "http_429", "hang", "midstream_error", "malformed_json", "truncated"]
 Api = Literal["ollama", "openai", "anthropic"]
 
-CHARS_PER_TOKEN = 4
 DEMO_SCRIPT = Path(__file__).with_name("scripts") / "demo.json"
-
-
-def count_tokens(text: str) -> int:
-    """The fake's token count: one token per 4 characters, rounded up (0 for empty text)."""
-    return math.ceil(len(text) / CHARS_PER_TOKEN)
-
-
-def split_tokens(text: str) -> list[str]:
-    """The pieces the fake streams, one per token as count_tokens counts them."""
-    return [text[i : i + CHARS_PER_TOKEN] for i in range(0, len(text), CHARS_PER_TOKEN)]
+__all__ = ["DEMO_SCRIPT", "Script", "Rule", "Reply", "RuleBook", "RequestInfo", "count_tokens", "split_tokens", "load_script", "parse_script"]
 
 
 class Reply(BaseModel):

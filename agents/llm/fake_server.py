@@ -26,11 +26,11 @@ from crewmux.agents.llm.fake_script import (
     RequestInfo,
     RuleBook,
     Script,
-    count_tokens,
     load_script,
     parse_script,
-    split_tokens,
 )
+from crewmux.agents.llm.tokens import estimate_tokens as count_tokens
+from crewmux.agents.llm.tokens import split_tokens
 
 __all__ = ["FakeLLMServer", "DEMO_SCRIPT"]
 
@@ -264,7 +264,7 @@ class _Handler(BaseHTTPRequestHandler):
         texts = [_message_text(m.get("content")) for m in body.get("messages") or [] if isinstance(m, dict)]
         if api == "anthropic":
             texts.insert(0, _message_text(body.get("system", "")))
-            structured = bool(body.get("output_format") or body.get("tools"))
+            structured = bool((body.get("output_config") or {}).get("format") or body.get("output_format") or body.get("tools"))
         elif api == "openai":
             structured = (body.get("response_format") or {}).get("type") in ("json_schema", "json_object")
         else:
@@ -346,8 +346,10 @@ class _Handler(BaseHTTPRequestHandler):
         first = plan.first = time.monotonic()
         kinds = [("thinking", t) for t in plan.thinking] + [("content", t) for t in plan.content]
         for i, piece in enumerate(kinds):
-            if plan.tps > 0 and i > 0:
-                delay = first + i / plan.tps - time.monotonic()
+            # Token i is ready (i + 1) / tps after generation starts, so that
+            # eval_count / eval_duration is exactly the scripted rate.
+            if plan.tps > 0:
+                delay = first + (i + 1) / plan.tps - time.monotonic()
                 if delay > 0 and self.fake.wait(delay):
                     return
             yield piece
