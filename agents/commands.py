@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import signal
 import sys
 from pathlib import Path
 
@@ -53,13 +54,15 @@ def cmd_run(args: argparse.Namespace) -> int:
     print(f"run directory: {run.path}")
     runtime = ProcessRuntime()
     code: int | None = None
+    previous = signal.signal(signal.SIGTERM, _terminated)
     try:
         runtime.start(run)
         code = runtime.wait()
     except KeyboardInterrupt:
-        run.update_info(status="stopped", reason="interrupted (Ctrl-C)")
+        run.update_info(status="stopped", reason="interrupted (Ctrl-C or SIGTERM)")
     finally:
         runtime.stop()
+        signal.signal(signal.SIGTERM, previous)
     info = run.info()
     if info.status not in EXIT_CODES:
         run.update_info(status="failed", reason=f"the coordinator exited (code {code}) before the run finished; see {run.log('coordinator')} and {run.logs_dir / 'coordinator.stderr'}")
@@ -68,6 +71,10 @@ def cmd_run(args: argparse.Namespace) -> int:
     if run.report_md.is_file():
         print(f"report: {run.report_md}")
     return EXIT_CODES.get(info.status, 2)
+
+
+def _terminated(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt  # SIGTERM stops the team the same way Ctrl-C does
 
 
 def register(sub: argparse._SubParsersAction) -> None:

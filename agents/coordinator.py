@@ -89,6 +89,19 @@ class Coordinator(Agent):
             self.console.line(f"already handled {message.type} {message.id}; not acting twice")
             return
         started = time.perf_counter()
+        try:
+            self._act(message)
+        except Exception as exc:
+            # A coordinator that cannot go on must end the run with the reason, not hang it.
+            self.console.line(f"!! internal error handling {message.type}: {type(exc).__name__}: {exc}")
+            if self.state.phase != "finished":
+                self._end("failed", f"the coordinator failed handling {message.type}: {type(exc).__name__}: {exc}")
+        self._remember(message.id)
+        self._save()
+        self.timing["handle"] += time.perf_counter() - started
+        self.timing["messages"] += 1
+
+    def _act(self, message: Message) -> None:
         if self.state.phase == "finished":
             self.console.line(f"run finished; ignoring {message.type} from {message.sender}")
         elif isinstance(message, PlanMessage):
@@ -105,10 +118,6 @@ class Coordinator(Agent):
         else:
             self.console.line(f"ignoring a {message.type} message from {message.sender}")
         self._check_budgets()
-        self._remember(message.id)
-        self._save()
-        self.timing["handle"] += time.perf_counter() - started
-        self.timing["messages"] += 1
 
     def on_control(self, message: Control) -> None:
         # Skip or retry a task by hand: handled on the main thread through our own mailbox.
@@ -296,7 +305,7 @@ class Coordinator(Agent):
     def _budget_clock(self) -> None:
         # The main thread only wakes on mail, so the clock posts a tick to our own mailbox.
         while not self.stopping:
-            if self._stop.wait(5.0):
+            if self.stop_event.wait(5.0):
                 return
             if time.time() - self.state.started_at > self.config.budgets.wall_seconds:
                 self.send(ProgressUpdate(run_id=self.run_id, sender=self.name, recipient=self.name, status=BUDGET_TICK))

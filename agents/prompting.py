@@ -13,7 +13,9 @@ from typing import TYPE_CHECKING, TypeVar
 
 from pydantic import BaseModel
 
+from crewmux.agents.llm.errors import LLMCancelled
 from crewmux.agents.llm.types import ChatMessage, ChatRequest, ChatResult, RequestMeta
+from crewmux.agents.loop import AgentStopped
 from crewmux.config import ModelConfig
 
 if TYPE_CHECKING:
@@ -68,11 +70,20 @@ class Talker:
         )
 
     def chat(self, messages: list[ChatMessage], model: ModelConfig, *, task: str = "", attempt: int = 0) -> ChatResult:
-        result = self._client(model).chat(self._request(messages, model, task, attempt), on_chunk=self._on_chunk)
+        try:
+            result = self._client(model).chat(self._request(messages, model, task, attempt), on_chunk=self._on_chunk,
+                                              cancel=self.agent.stop_event)
+        except LLMCancelled:
+            raise AgentStopped() from None
         self._record(result, task, attempt)
         return result
 
     def structured(self, messages: list[ChatMessage], schema: type[T], model: ModelConfig, *, task: str = "", attempt: int = 0) -> tuple[T, ChatResult]:
-        instance, result = self._client(model).chat_structured(self._request(messages, model, task, attempt), schema, on_chunk=self._on_chunk)
+        try:
+            instance, result = self._client(model).chat_structured(
+                self._request(messages, model, task, attempt), schema, on_chunk=self._on_chunk, cancel=self.agent.stop_event
+            )
+        except LLMCancelled:
+            raise AgentStopped() from None
         self._record(result, task, attempt)
         return instance, result
