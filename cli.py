@@ -6,6 +6,8 @@ import argparse
 import sys
 
 from crewmux import __version__
+from crewmux.agents.llm import commands as llm_commands
+from crewmux.agents import commands as agents_commands
 from crewmux.protocol import commands as protocol_commands
 from crewmux.workspace import runtime_commands as workspace_runtime_commands
 
@@ -13,6 +15,8 @@ from crewmux.workspace import runtime_commands as workspace_runtime_commands
 COMMAND_MODULES = [
     protocol_commands,
     workspace_runtime_commands,
+    agents_commands,
+    llm_commands,
 ]
 
 

@@ -109,6 +109,11 @@ class Agent:
     def stopping(self) -> bool:
         return self._stop.is_set()
 
+    @property
+    def stop_event(self) -> threading.Event:
+        """Set when the agent is told to stop: pass it to blocking calls that can be cancelled."""
+        return self._stop
+
     def stop(self, exit_code: int = 0) -> None:
         self.exit_code = exit_code
         self._stop.set()
