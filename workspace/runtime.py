@@ -16,7 +16,7 @@ import re
 import shutil
 import signal
 import time
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 from crewmux.protocol.ids import utcnow
@@ -163,15 +163,19 @@ class TeamRuntime:
         for spec in specs[1:]:
             batch.append(self.split_cmd(run, session, agent_argv(run, spec, launch)))
             batch.append(self.tile_cmd(session))  # keeps room for the next split
-        pane_ids = self.tmux.run_batch(batch)
-        if len(pane_ids) != len(specs):
-            raise TmuxError(f"tmux created {len(pane_ids)} panes for {len(specs)} agents")
-        # Tagging needs the pane ids, hence a second call; the supervisor starts after it,
-        # so it never sees an untagged agent pane.
-        tags = self.tag_cmds(zip(pane_ids, specs))
-        if self.supervise:
-            tags += self._supervisor_cmds(run, session, None)
-        self.tmux.run_batch(tags)
+        try:
+            pane_ids = self.tmux.run_batch(batch)
+            if len(pane_ids) != len(specs):
+                raise TmuxError(f"tmux created {len(pane_ids)} panes for {len(specs)} agents")
+            # Tagging needs the pane ids, hence a second call; the supervisor starts after
+            # it, so it never sees an untagged agent pane.
+            tags = self.tag_cmds(zip(pane_ids, specs))
+            if self.supervise:
+                tags += self._supervisor_cmds(run, session, None)
+            self.tmux.run_batch(tags)
+        except (TmuxError, ValueError):
+            self.tmux.kill_session(session)  # no half-built team left behind
+            raise
 
     def split_cmd(self, run: RunDir, session: str, argv: list[str]) -> list[str]:
         return Tmux.split_cmd(f"={session}:{TEAM_WINDOW}", argv, cwd=run.project_dir, env=self.env)
@@ -181,7 +185,7 @@ class TeamRuntime:
         return ["select-layout", "-t", f"={session}:{TEAM_WINDOW}", "tiled"]
 
     @staticmethod
-    def tag_cmds(pairs) -> list[list[str]]:
+    def tag_cmds(pairs: Iterable[tuple[str, AgentSpec]]) -> list[list[str]]:
         cmds: list[list[str]] = []
         for pane_id, spec in pairs:
             cmds += Tmux.tag_pane_cmds(pane_id, spec.name, pane_title(spec))

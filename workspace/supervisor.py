@@ -72,7 +72,7 @@ class Supervisor:
         launch = load_launch(self.run)
         batch: list[list[str]] = []
         created: list[AgentSpec] = []
-        acted: list[tuple[AgentSpec, Decision, PaneState | None]] = []
+        acted: list[tuple[AgentSpec, Decision, Observation]] = []
         for spec in info.agents:
             pane = panes.agents.get(spec.name)
             if spec.removed:
@@ -81,7 +81,8 @@ class Supervisor:
                     batch.append(TeamRuntime.tile_cmd(self.session))
                 continue
             tracker = self.trackers.setdefault(spec.name, RestartTracker(self.policy, spawned_at=now))
-            decision = tracker.observe(self._observe(spec, pane), now)
+            observation = self._observe(spec, pane)
+            decision = tracker.observe(observation, now)
             argv = agent_argv(self.run, spec, launch)
             if decision.action == "restart" and pane is not None:
                 if decision.kill and pane.pid:
@@ -97,7 +98,7 @@ class Supervisor:
                 continue
             else:
                 continue
-            acted.append((spec, decision, pane))
+            acted.append((spec, decision, observation))
         if not batch:
             return
         try:
@@ -107,22 +108,31 @@ class Supervisor:
             return
         if created:
             self.tmux.run_batch(TeamRuntime.tag_cmds(zip(new_ids, created)))
-        for spec, decision, pane in acted:
+        for spec, decision, seen in acted:
             self.trackers[spec.name].restarted(now, decision)
             data = {"reason": decision.reason, "crash": decision.crash}
-            if pane is not None:
-                data.update(exit_status=pane.exit_status, signal=pane.exit_signal)
+            if seen.has_pane:
+                data.update(exit_status=seen.exit_status, signal=seen.exit_signal)
             self._log(spec.name).emit("restart", status="starting", text=decision.reason, data=data)
             self.console.line(f"restarted {spec.name}: {decision.reason}")
 
     def _observe(self, spec: AgentSpec, pane: PaneState | None) -> Observation:
         if pane is None:
             return Observation(has_pane=False)
-        event = None if pane.dead else last_event(self.run.events(spec.name), kinds=AGENT_EVENT_KINDS, tail_bytes=8192)
+        path = self.run.events(spec.name)
+        exit_status = pane.exit_status
+        if pane.dead and exit_status is None and pane.exit_signal is None:
+            # tmux 3.3 sometimes never learns a dead pane's exit status; the agent's own
+            # "stopped" event says it, if that is the newest event of its log (after a
+            # respawn our "restart" event comes first, so an older life never answers).
+            event = last_event(path, tail_bytes=8192)
+            if event is not None and event.kind == "stopped" and isinstance(event.data.get("exit_code"), int):
+                exit_status = event.data["exit_code"]
+        event = None if pane.dead else last_event(path, kinds=AGENT_EVENT_KINDS, tail_bytes=8192)
         return Observation(
             has_pane=True,
             dead=pane.dead,
-            exit_status=pane.exit_status,
+            exit_status=exit_status,
             exit_signal=pane.exit_signal,
             pid=pane.pid,
             last_event_at=event.ts if event else None,
