@@ -133,6 +133,10 @@ def main() -> int:
               f"{statistics.median(spawn_times):.2f} s (runs: {', '.join(f'{t:.2f}' for t in spawn_times)}; goal <= 1.5 s); "
               f"TeamRuntime.start itself: {statistics.median(start_calls) * 1000:.0f} ms")
 
+        if args.real_roles:
+            print("idle CPU: not measured with --real-roles (the real coordinator starts planning at once: not idle)")
+            runtime.stop(run)
+            return 0
         panes = runtime.panes(run)
         agent_pids = [panes.agents[name].pid for name in names]
         supervisor_pid = panes.supervisor.pid if panes.supervisor else None
