@@ -218,6 +218,10 @@ def test_pause_and_resume_an_agent_and_add_and_remove_a_coder(git_project: Path,
     assert not (run.artifacts_dir / "p1.txt").exists(), "a paused coder took new work"
     rt.resume_agent(run, "coder-1")
     wait_for("the task after resume", lambda: (run.artifacts_dir / "p1.txt").exists())
+    wait_for(
+        "the coordinator told of the pause and the resume",
+        lambda: all(f"control from dashboard: {a}" in run.log("coordinator").read_text() for a in ("pause", "resume")),
+    )
 
     name = rt.add_coder(run)
     assert name == "coder-3"

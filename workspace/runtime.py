@@ -222,10 +222,14 @@ class TeamRuntime:
         deliver(run.mail_root, Control(run_id=run.run_id, sender=DASHBOARD, recipient=name, action=action, reason=reason, target=target))
 
     def pause_agent(self, run: RunDir, name: str) -> None:
+        """The agent finishes the step it is in, then waits; the coordinator hears of it
+        (so it gives a paused coder no new work)."""
         self.control(run, name, "pause", reason="paused by the user")
+        self._tell_coordinator(run, "pause", name)
 
     def resume_agent(self, run: RunDir, name: str) -> None:
         self.control(run, name, "resume", reason="resumed by the user")
+        self._tell_coordinator(run, "resume", name)
 
     def restart_agent(self, run: RunDir, name: str) -> None:
         """A running agent restarts itself at its next step (exit 75, the supervisor starts
