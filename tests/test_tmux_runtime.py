@@ -140,6 +140,7 @@ def test_a_team_starts_with_one_titled_pane_per_agent_and_stops(git_project: Pat
     pids = {name: pane.pid for name, pane in rt.panes(run).agents.items()}
     os.kill(rt.panes(run).supervisor.pid, signal.SIGKILL)
     wait_for("the supervisor window to close", lambda: rt.panes(run).supervisor is None)
+    assert "no supervisor: `crewmux resume" in cli("ls", "-C", str(git_project)).stdout
     resumed = cli("resume", run.run_id, "-C", str(git_project))
     assert resumed.returncode == 0, resumed.stderr
     assert rt.panes(run).supervisor is not None

@@ -28,7 +28,8 @@ def _fail(message: str) -> int:
 
 def cmd_ls(args: argparse.Namespace) -> int:
     from crewmux.protocol.rundir import list_runs
-    from crewmux.workspace.runtime import runtime_for
+    from crewmux.workspace.runtime import FINAL_STATUSES, runtime_for
+    from crewmux.workspace.team_launch import SUPERVISOR_WINDOW
     from crewmux.workspace.tmux import TmuxError
 
     runs = list_runs(_project(args))
@@ -50,12 +51,16 @@ def cmd_ls(args: argparse.Namespace) -> int:
                 panes = runtime.tmux.list_panes()
             except TmuxError:
                 panes = []
-            panes_by_socket[runtime.socket_name] = {(p.session, p.agent): not p.dead for p in panes if p.agent}
+            panes_by_socket[runtime.socket_name] = {
+                (p.session, p.agent or p.window): not p.dead for p in panes if p.agent or p.window == SUPERVISOR_WINDOW
+            }
         alive = panes_by_socket[runtime.socket_name]
         agents = [a.name for a in info.agents if not a.removed]
         up = [name for name in agents if alive.get((runtime.session(run), name))]
         down = [name for name in agents if name not in up]
         team = f"{len(up)}/{len(agents)} alive" + (f" (down: {', '.join(down)})" if up and down else "")
+        if up and info.status not in FINAL_STATUSES and not alive.get((runtime.session(run), SUPERVISOR_WINDOW)):
+            team += f"; no supervisor: `crewmux resume {run.run_id}`"
         brief = info.brief if len(info.brief) <= 50 else info.brief[:47] + "..."
         rows.append((run.run_id, info.status, team, brief))
     widths = [max(len(r[i]) for r in rows) for i in range(3)]
