@@ -136,6 +136,14 @@ def test_a_team_starts_with_one_titled_pane_per_agent_and_stops(git_project: Pat
     assert listing.returncode == 0, listing.stderr
     assert run.run_id in listing.stdout and "7/7 alive" in listing.stdout
 
+    # A pane closed by hand: the supervisor makes a new one, tagged and titled.
+    old_pane = rt.panes(run).agents["cto"].pane_id
+    tmux_out(socket_name, "kill-pane", "-t", old_pane)
+    wait_for("a new cto pane", lambda: rt.panes(run).alive("cto") and rt.panes(run).agents["cto"].pane_id != old_pane)
+    assert rt.panes(run).agents["cto"].title == "cto (cto)"
+    assert [e.text for e in read_events(run.events("cto")) if e.kind == "restart"] == ["its pane is gone"]
+    wait_for("the new cto to heartbeat", lambda: kinds(run, "cto")[-1] == "heartbeat")
+
     # A lost supervisor comes back with `crewmux resume`; the live agents are left alone.
     pids = {name: pane.pid for name, pane in rt.panes(run).agents.items()}
     os.kill(rt.panes(run).supervisor.pid, signal.SIGKILL)

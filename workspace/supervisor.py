@@ -15,6 +15,7 @@ import os
 import signal
 import sys
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 from crewmux.agents.console import Console
@@ -28,6 +29,17 @@ from crewmux.workspace.tmux import PaneState, Tmux, TmuxError
 # Every kind an agent writes itself; "restart" is written by the supervisor.
 AGENT_EVENT_KINDS = {"started", "heartbeat", "status", "llm", "message", "received", "rejected", "steer", "verdict", "merge", "error", "stopped", "run"}
 LOG_NAME = "supervisor"
+
+
+@dataclass
+class _Action:
+    """What the supervisor does about one agent in one check."""
+
+    spec: AgentSpec
+    decision: Decision | None  # None: housekeeping (closing a removed agent's pane)
+    seen: Observation | None
+    cmds: list[list[str]]
+    creates: bool = False  # makes a new pane (prints its id, to be tagged)
 
 
 class Supervisor:
@@ -67,18 +79,15 @@ class Supervisor:
             time.sleep(max(0.0, self.interval - (time.monotonic() - started)))
 
     def check(self, panes: TeamPanes, now: float) -> None:
-        """One round: decide for every agent, then act in one batched tmux call."""
+        """One round: decide for every agent from what one list-panes call showed, then act."""
         info = self.run.info()
         launch = load_launch(self.run)
-        batch: list[list[str]] = []
-        created: list[AgentSpec] = []
-        acted: list[tuple[AgentSpec, Decision, Observation]] = []
+        actions: list[_Action] = []
         for spec in info.agents:
             pane = panes.agents.get(spec.name)
             if spec.removed:
-                if pane is not None and pane.dead:
-                    batch.append(["kill-pane", "-t", pane.pane_id])
-                    batch.append(TeamRuntime.tile_cmd(self.session))
+                if pane is not None and pane.dead:  # it has left: close its pane
+                    actions.append(_Action(spec, None, None, [["kill-pane", "-t", pane.pane_id], TeamRuntime.tile_cmd(self.session)]))
                 continue
             tracker = self.trackers.setdefault(spec.name, RestartTracker(self.policy, spawned_at=now))
             observation = self._observe(spec, pane)
@@ -87,34 +96,41 @@ class Supervisor:
             if decision.action == "restart" and pane is not None:
                 if decision.kill and pane.pid:
                     _kill_hung(pane.pid)
-                batch.append(Tmux.respawn_cmd(pane.pane_id, argv, cwd=self.run.project_dir, env=self.runtime.env, kill=decision.kill))
+                respawn = Tmux.respawn_cmd(pane.pane_id, argv, cwd=self.run.project_dir, env=self.runtime.env, kill=decision.kill)
+                actions.append(_Action(spec, decision, observation, [respawn]))
             elif decision.action == "create":
-                batch.append(self.runtime.split_cmd(self.run, self.session, argv))
-                batch.append(TeamRuntime.tile_cmd(self.session))
-                created.append(spec)
+                split = self.runtime.split_cmd(self.run, self.session, argv)
+                actions.append(_Action(spec, decision, observation, [split, TeamRuntime.tile_cmd(self.session)], creates=True))
             elif decision.action == "give_up":
                 self._log(spec.name).emit("error", status="dead", text=f"gave up restarting: {decision.reason}")
                 self.console.line(f"!! {spec.name}: gave up restarting: {decision.reason}")
+        if actions:
+            self._apply(actions, now)
+
+    def _apply(self, actions: list[_Action], now: float) -> None:
+        """One tmux call per agent acted on (rare: only restarts). Not one batch for all:
+        tmux stops a batch at its first failing command, having run the ones before it,
+        so a retry could not tell what was done."""
+        done: list[tuple[_Action, str | None]] = []
+        for action in actions:
+            try:
+                out = [line for line in self.tmux.run_batch(action.cmds) if line.startswith("%")]
+            except TmuxError as exc:
+                self.console.line(f"!! {action.spec.name}: {exc}")
                 continue
-            else:
+            done.append((action, out[0] if out and action.creates else None))
+        tags = TeamRuntime.tag_cmds((pane_id, a.spec) for a, pane_id in done if pane_id)
+        if tags:
+            self.tmux.run_batch(tags)
+        for action, _ in done:
+            if action.decision is None:
                 continue
-            acted.append((spec, decision, observation))
-        if not batch:
-            return
-        try:
-            new_ids = [line for line in self.tmux.run_batch(batch) if line.startswith("%")]
-        except TmuxError as exc:
-            self.console.line(f"!! restarting failed: {exc}")
-            return
-        if created:
-            self.tmux.run_batch(TeamRuntime.tag_cmds(zip(new_ids, created)))
-        for spec, decision, seen in acted:
-            self.trackers[spec.name].restarted(now, decision)
-            data = {"reason": decision.reason, "crash": decision.crash}
-            if seen.has_pane:
-                data.update(exit_status=seen.exit_status, signal=seen.exit_signal)
-            self._log(spec.name).emit("restart", status="starting", text=decision.reason, data=data)
-            self.console.line(f"restarted {spec.name}: {decision.reason}")
+            self.trackers[action.spec.name].restarted(now, action.decision)
+            data = {"reason": action.decision.reason, "crash": action.decision.crash}
+            if action.seen is not None and action.seen.has_pane:
+                data.update(exit_status=action.seen.exit_status, signal=action.seen.exit_signal)
+            self._log(action.spec.name).emit("restart", status="starting", text=action.decision.reason, data=data)
+            self.console.line(f"restarted {action.spec.name}: {action.decision.reason}")
 
     def _observe(self, spec: AgentSpec, pane: PaneState | None) -> Observation:
         if pane is None:
