@@ -155,6 +155,9 @@ class Agent:
                     self.set_status("idle")
         except KeyboardInterrupt:
             self.exit_code = 130
+        except Exception:
+            self.exit_code = 1  # the "stopped" event must not say 0: Python exits 1 with the traceback
+            raise
         finally:
             self._stop.set()
             self.events.emit("stopped", status="stopped", data={"exit_code": self.exit_code})

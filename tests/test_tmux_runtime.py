@@ -316,3 +316,25 @@ def test_a_hung_agent_is_killed_and_restarted_and_finishes_its_task(git_project:
 def _state(pid: int) -> str:
     stat = Path(f"/proc/{pid}/stat").read_text()
     return stat[stat.rindex(")") + 2]
+
+
+def test_a_coordinator_that_keeps_crashing_fails_the_run_instead_of_hanging(git_project: Path, socket_name: str) -> None:
+    run = make_run(git_project, None, coders=1)
+    rt = TeamRuntime(
+        socket_name,
+        role_targets={**ROLES, "coordinator": "tmux_test_agents:CrashingAgent"},
+        check_interval=0.3,
+        restart_policy=RestartPolicy(backoff_base=0.1, max_crashes=2),
+    )
+    rt.start(run)
+    assert rt.wait(run, timeout=30) == "failed"
+    info = run.info()
+    assert "the coordinator kept failing" in info.reason and "restarts in 600 s already" in info.reason
+    events = read_events(run.events("coordinator"))
+    assert [e.kind for e in events].count("restart") == 2
+    assert events[-1].kind == "error" and events[-1].status == "dead"
+    stops = [e.data["exit_code"] for e in events if e.kind == "stopped"]
+    assert stops == [1, 1, 1]  # the agent's own record of each failed start says so
+    # The other agents are stopped and the supervisor ends.
+    wait_for("the team to stop", lambda: not any(rt.agents_alive(run).values()))
+    wait_for("the supervisor to end", lambda: rt.panes(run).supervisor is None)

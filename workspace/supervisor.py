@@ -20,6 +20,7 @@ from pathlib import Path
 
 from crewmux.agents.console import Console
 from crewmux.protocol.events import EventLog, last_event
+from crewmux.protocol.ids import utcnow
 from crewmux.protocol.rundir import AgentSpec, RunDir
 from crewmux.workspace.restart_policy import Decision, Observation, RestartPolicy, RestartTracker
 from crewmux.workspace.runtime import FINAL_STATUSES, SUPERVISOR, TeamPanes, TeamRuntime, stop_team
@@ -104,6 +105,13 @@ class Supervisor:
             elif decision.action == "give_up":
                 self._log(spec.name).emit("error", status="dead", text=f"gave up restarting: {decision.reason}")
                 self.console.line(f"!! {spec.name}: gave up restarting: {decision.reason}")
+                if spec.role == "coordinator":
+                    # Nothing moves without it: end the run rather than leave it hanging.
+                    self.run.update_info(
+                        status="failed",
+                        reason=f"the coordinator kept failing ({decision.reason}); see {self.run.log(spec.name)}",
+                        finished_at=utcnow(),
+                    )
         if actions:
             self._apply(actions, now)
 

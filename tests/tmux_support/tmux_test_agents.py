@@ -113,3 +113,13 @@ class HangOnceCoder(SlowCoder):
             self.console.line("hanging (holding the GIL)")
             sum(range(10**13))
         super().handle(message)
+
+
+class CrashingAgent(Agent):
+    """Fails on every start, as an agent with a broken install would."""
+
+    def on_start(self) -> None:
+        raise RuntimeError("broken on purpose")
+
+    def handle(self, message: Message) -> None:
+        raise AssertionError("never gets this far")
