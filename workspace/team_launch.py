@@ -17,6 +17,7 @@ from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from crewmux.config import KEY_VARIABLES, URL_VARIABLES
 from crewmux.protocol.fsutil import atomic_write_json
 from crewmux.protocol.rundir import AgentSpec, RunDir
 
@@ -26,11 +27,12 @@ SUPERVISOR_WINDOW = "supervisor"
 
 # Variables a pane needs from the environment that starts it. tmux gives a pane the
 # environment of the server (whoever started it first), not of the caller, so these are
-# passed explicitly on every spawn.
+# passed explicitly on every spawn, with the model servers' URL and key variables.
 PASSED_ENV = (
     "PYTHONPATH", "PATH", "HOME", "USER", "LOGNAME", "LANG", "LC_ALL", "LC_CTYPE", "TMPDIR",
     "VIRTUAL_ENV", "PYTHONPYCACHEPREFIX",
-    "OLLAMA_HOST", "OPENAI_BASE_URL", "OPENAI_API_KEY", "ANTHROPIC_API_KEY", "ANTHROPIC_BASE_URL",
+    "TMUX_TMPDIR",  # the supervisor finds crewmux's server (tmux -L) through it
+    *URL_VARIABLES.values(), *KEY_VARIABLES.values(),
 )  # fmt: skip
 
 
