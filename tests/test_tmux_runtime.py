@@ -229,7 +229,7 @@ def test_pause_and_resume_an_agent_and_add_and_remove_a_coder(git_project: Path,
     wait_for("the task after resume", lambda: (run.artifacts_dir / "p1.txt").exists())
     wait_for(
         "the coordinator told of the pause and the resume",
-        lambda: all(f"control from dashboard: {a}" in run.log("coordinator").read_text() for a in ("pause", "resume")),
+        lambda: all(f"control from runtime: {a}" in run.log("coordinator").read_text() for a in ("pause", "resume")),
     )
 
     name = rt.add_coder(run)
@@ -241,7 +241,7 @@ def test_pause_and_resume_an_agent_and_add_and_remove_a_coder(git_project: Path,
     assign(run, "coder-3", "n1", 0.2)
     wait_for("coder-3's task", lambda: (run.artifacts_dir / "n1.txt").exists())
     assert rt.agents_alive(run)["coder-3"]
-    wait_for("the coordinator told of coder-3", lambda: "add_coder" in run.log("coordinator").read_text())
+    wait_for("the coordinator told of coder-3", lambda: "control from runtime: add_coder" in run.log("coordinator").read_text())
 
     pid = rt.panes(run).agents["coder-2"].pid
     rt.restart_agent(run, "coder-2")  # asks it to exit 75; the supervisor starts it again
@@ -256,6 +256,7 @@ def test_pause_and_resume_an_agent_and_add_and_remove_a_coder(git_project: Path,
     wait_for("coder-3's pane closed", lambda: "coder-3" not in rt.panes(run).agents)
     assert read_events(run.events("coder-3"))[-1].kind == "stopped"
     assert not [e for e in read_events(run.events("coder-3")) if e.kind == "restart"]
+    wait_for("the coordinator told of the removal", lambda: "control from runtime: remove_coder" in run.log("coordinator").read_text())
 
 
 def test_attach_selects_and_zooms_the_agent_pane_with_or_without_outer_tmux(git_project: Path, socket_name: str) -> None:

@@ -40,6 +40,9 @@ from crewmux.workspace.tmux import DEFAULT_SOCKET, PaneState, Tmux, TmuxError, s
 
 FINAL_STATUSES = frozenset({"succeeded", "partial", "failed", "stopped"})
 SUPERVISOR = "supervisor"  # sender name of the supervisor's control messages
+# Sender of the coordinator's notices of team changes the runtime has MADE (a coder added,
+# removed, an agent paused). A request from the dashboard comes from "dashboard" instead.
+RUNTIME = "runtime"
 
 
 class TeamError(Exception):
@@ -276,9 +279,13 @@ class TeamRuntime:
         self._tell_coordinator(run, "remove_coder", name)
 
     def _tell_coordinator(self, run: RunDir, action: ControlAction, name: str) -> None:
+        """A notice (sender ``runtime``, ``target`` = the agent): done, not a request."""
         for spec in active_agents(run):
             if spec.role == "coordinator" and spec.name != name:
-                deliver(run.mail_root, Control(run_id=run.run_id, sender=DASHBOARD, recipient=spec.name, action=action, target=name))
+                deliver(
+                    run.mail_root,
+                    Control(run_id=run.run_id, sender=RUNTIME, recipient=spec.name, action=action, target=name, reason="done by the runtime"),
+                )
 
     def wait(self, run: RunDir, timeout: float | None = None) -> str | None:
         """Block until run.json's status is final; that status (None on timeout).
