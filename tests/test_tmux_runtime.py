@@ -290,6 +290,10 @@ def test_attach_selects_and_zooms_the_agent_pane_with_or_without_outer_tmux(git_
     assert foreign[:5] == ["env", "-u", "TMUX", "-u", "TMUX_PANE"] and foreign[-3] == "attach-session"
     missing = cli("attach", run.run_id, "coder-9", "-C", str(git_project))
     assert missing.returncode == 1 and "no agent 'coder-9'" in missing.stderr
+    # `stop` takes a run, never an agent's name for "the newest run".
+    mistaken = cli("stop", "qa", "-C", str(git_project))
+    assert mistaken.returncode == 1 and "no run 'qa'" in mistaken.stderr
+    assert rt.session_exists(run)
 
 
 def test_a_hung_agent_is_killed_and_restarted_and_finishes_its_task(git_project: Path, socket_name: str) -> None:

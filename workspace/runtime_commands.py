@@ -69,6 +69,13 @@ def cmd_ls(args: argparse.Namespace) -> int:
     return 0
 
 
+def _find(args: argparse.Namespace) -> RunDir:
+    """The run named by RUN exactly (id, prefix or path), or the newest one."""
+    from crewmux.protocol.rundir import find_run
+
+    return find_run(_project(args), args.run)
+
+
 def _resolve(args: argparse.Namespace) -> tuple[RunDir, str | None]:
     """RUN and AGENT from ``attach [RUN] [AGENT]``: a lone argument that names an agent
     of the newest run is the agent."""
@@ -102,7 +109,7 @@ def cmd_attach(args: argparse.Namespace) -> int:
 def cmd_stop(args: argparse.Namespace) -> int:
     from crewmux.workspace.runtime import runtime_for
 
-    run, _ = _resolve(args)
+    run = _find(args)
     runtime = runtime_for(run, args.socket)
     runtime.stop(run, kill_session=True, timeout=args.timeout)
     print(f"run {run.run_id} stopped; `crewmux resume {run.run_id}` starts it again")
@@ -112,7 +119,7 @@ def cmd_stop(args: argparse.Namespace) -> int:
 def cmd_resume(args: argparse.Namespace) -> int:
     from crewmux.workspace.runtime import runtime_for
 
-    run, _ = _resolve(args)
+    run = _find(args)
     runtime = runtime_for(run, args.socket)
     runtime.resume(run)
     alive = runtime.agents_alive(run)
