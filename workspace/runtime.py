@@ -273,8 +273,11 @@ class TeamRuntime:
     def remove_agent(self, run: RunDir, name: str) -> None:
         """Stop an agent for good; it stays in run.json marked ``removed``."""
         self._spec(run, name)
-        info = run.info()
-        run.save_info(info.model_copy(update={"agents": [a.model_copy(update={"removed": True}) if a.name == name else a for a in info.agents]}))
+        run.edit_info(
+            lambda info: info.model_copy(
+                update={"agents": [a.model_copy(update={"removed": True}) if a.name == name else a for a in info.agents]}
+            )
+        )
         deliver(run.mail_root, Control(run_id=run.run_id, sender=DASHBOARD, recipient=name, action="stop", reason="removed by the user"))
         self._tell_coordinator(run, "remove_coder", name)
 
