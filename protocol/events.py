@@ -116,7 +116,12 @@ class EventFollower:
 
 def read_events(path: Path) -> list[Event]:
     """Every complete event in a log (for reports and tests)."""
-    return EventFollower(path).read_new(max_bytes=1 << 40)
+    # In chunks: read(1 << 40) makes Python allocate a buffer that large (MemoryError).
+    follower = EventFollower(path)
+    events: list[Event] = []
+    while chunk := follower.read_new():
+        events += chunk
+    return events
 
 
 def last_event(path: Path, kinds: set[str] | None = None, tail_bytes: int = 65536) -> Event | None:
