@@ -62,6 +62,7 @@ class Coordinator(Agent):
         git.ensure_repo(self.project)
         git.start_branch(self.project, self.branch)
         git.add_worktree(self.project, self.integration, self.branch, branch=self.branch)
+        self.head = git.rev(self.integration)
         self.plan: Plan | None = Plan.model_validate_json(self.run.plan_json.read_bytes()) if self.run.plan_json.is_file() else None
         if self.run.state_json.is_file():
             self.state = RunState.model_validate_json(self.run.state_json.read_bytes())
@@ -159,7 +160,7 @@ class Coordinator(Agent):
     # -- building ---------------------------------------------------------------------------
     def _dispatch(self) -> None:
         assert self.plan is not None
-        base = git.rev(self.integration)
+        base = self.head
         for task_id, coder in scheduler.assignments(self.state):
             record = self.state.tasks[task_id]
             task = self.plan.task(task_id)
@@ -244,7 +245,7 @@ class Coordinator(Agent):
 
     def _merge(self, record: TaskRecord, attempt: AttemptRecord, commit: str) -> None:
         self.set_status("validating", task_id=record.id, attempt=attempt.attempt)
-        before = git.rev(self.integration)
+        before = self.head
         with self._timed("git"):
             result = git.merge(self.integration, commit, f"crewmux: merge {record.id} attempt {attempt.attempt}: {record.title}")
         if not result.ok:
@@ -263,7 +264,8 @@ class Coordinator(Agent):
             checks = suite_checks(self._context(tracked), tracked)
         broken = [c for c in checks if c.status == "failed"]
         if broken:
-            git.reset_branch(self.integration, before)
+            with self._timed("git"):
+                git.reset_branch(self.integration, before)
             attempt.verdict = "reverted"
             attempt.findings = (
                 "Your work passed QA, but once merged with the others' work the project's tests fail, "
@@ -274,6 +276,7 @@ class Coordinator(Agent):
             self.console.line(f"!! {record.id}: merge broke the tests; reverted to {before[:10]}")
             self._failed(record, attempt)
             return
+        self.head = result.commit
         attempt.verdict = "pass"
         attempt.finished_at = time.time()
         attempt.seconds = round(attempt.finished_at - attempt.started_at, 3)
@@ -392,4 +395,6 @@ class Coordinator(Agent):
     def _save(self) -> None:
         self.state.updated_at = time.time()
         with self._timed("state"):
-            atomic_write_json(self.run.state_json, self.state.model_dump(mode="json"))
+            # Atomic (rename) but not fsynced: a crash of the process never leaves half a
+            # file, and the messages behind every change are already durable in the mailboxes.
+            atomic_write_json(self.run.state_json, self.state.model_dump(mode="json"), fsync=False)

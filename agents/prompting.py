@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, TypeVar
 
 from pydantic import BaseModel
 
+from crewmux.agents.llm.client import LLMClient
 from crewmux.agents.llm.errors import LLMCancelled
 from crewmux.agents.llm.types import ChatMessage, ChatRequest, ChatResult, RequestMeta
 from crewmux.agents.loop import AgentStopped
@@ -37,11 +38,9 @@ class Talker:
     def __init__(self, agent: "Agent", role: str) -> None:
         self.agent = agent
         self.role = role
-        self._clients: dict[str, object] = {}
+        self._clients: dict[str, LLMClient] = {}
 
-    def _client(self, model: ModelConfig):
-        from crewmux.agents.llm.client import LLMClient
-
+    def _client(self, model: ModelConfig) -> LLMClient:
         key = model.model_dump_json()
         if key not in self._clients:
             self._clients[key] = LLMClient(model, log_path=self.agent.run.llm_log(self.agent.name))

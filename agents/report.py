@@ -131,7 +131,7 @@ def render_markdown(report: dict) -> str:
         f"**Verdict: {report['status']}** — {report['reason']}",
         "",
         f"- tasks: {report['tasks_passed']} passed, {report['tasks_failed']} failed, {report['tasks_blocked']} blocked, of {report['tasks_total']}",
-        f"- passed on try: " + (", ".join(f"{k}: {v}" for k, v in sorted(report["passed_on_try"].items())) or "none"),
+        "- passed on try: " + (", ".join(f"{k}: {v}" for k, v in sorted(report["passed_on_try"].items())) or "none"),
         f"- escalations: {report['escalations']}",
         f"- tokens: {report['tokens']} in {report['llm_calls']} LLM calls" + (f", {report['tps']} tokens/s" if report["tps"] else ""),
         f"- wall time: {report['seconds']} s",

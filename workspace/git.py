@@ -96,9 +96,11 @@ def checkout_fresh(worktree: Path, ref: str, branch: str | None = None) -> None:
 def commit_all(worktree: Path, message: str) -> str | None:
     """Commit every change; the new commit, or None when nothing changed."""
     git(worktree, "add", "-A")
-    if git(worktree, "diff", "--cached", "--quiet", check=False).returncode == 0:
-        return None
-    git(worktree, "commit", "-q", "--no-verify", "-m", message)
+    proc = git(worktree, "commit", "-q", "--no-verify", "-m", message, check=False)
+    if proc.returncode != 0:
+        if git(worktree, "diff", "--cached", "--quiet", check=False).returncode == 0:
+            return None
+        raise GitError(f"git commit failed in {worktree}: {(proc.stderr or proc.stdout).strip()}")
     return rev(worktree)
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 import shutil
 import sys
+import sysconfig
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal, Protocol
@@ -67,6 +68,16 @@ def python_env() -> dict[str, str]:
         "PYTHONUNBUFFERED": "1",
         "LANG": "C.UTF-8",
     }
+
+
+def script_argv(script: Path, *args: str) -> tuple[list[str], dict[str, str]]:
+    """Run one of crewmux's own checker scripts with the interpreter, quickly.
+
+    ``-S`` skips site initialisation (over 100 ms in the sandbox with many .pth files);
+    the installed packages stay importable through PYTHONPATH.
+    """
+    env = {**python_env(), "PYTHONPATH": sysconfig.get_paths()["purelib"]}
+    return [sys.executable, "-S", str(script), *args], env
 
 
 def python_readable() -> list[str]:

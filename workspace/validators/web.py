@@ -8,10 +8,9 @@ from __future__ import annotations
 
 import json
 import re
-import sys
 from pathlib import Path
 
-from crewmux.workspace.validators.base import CheckResult, Context, Finding, not_installed, python_env, python_readable, run_tool, tail, tool_path
+from crewmux.workspace.validators.base import CheckResult, Context, Finding, not_installed, python_readable, run_tool, script_argv, tail, tool_path
 
 WEBCHECK = Path(__file__).with_name("webcheck.py")
 CHROMIUM = "/usr/bin/chromium"
@@ -37,8 +36,8 @@ def check(ctx: Context, label: str = "page") -> list[CheckResult]:
     results = []
     for page in targets:
         shot = shots / f"{label}-{page.replace('/', '_')}.png"
-        argv = [sys.executable, str(WEBCHECK), str(ctx.root), page, str(shot), chromium]
-        env = {**python_env(), "HOME": "/tmp", "XDG_CONFIG_HOME": "/tmp", "XDG_CACHE_HOME": "/tmp"}
+        argv, env = script_argv(WEBCHECK, str(ctx.root), page, str(shot), chromium)
+        env.update({"HOME": "/tmp", "XDG_CONFIG_HOME": "/tmp", "XDG_CACHE_HOME": "/tmp"})
         ok, output, _ = run_tool(ctx, "chromium", argv, env=env, readable=[*python_readable(), str(WEBCHECK.parent)],
                                  writable=[str(shots)], timeout=max(ctx.timeout, 60))
         results.append(_verdict(page, ok, output))
