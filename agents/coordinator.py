@@ -61,8 +61,14 @@ class Coordinator(Agent):
         self.others = [a.name for a in agents if a.name != self.name]
         git.ensure_repo(self.project)
         git.start_branch(self.project, self.branch)
+        git.prune_worktrees(self.project)
         git.add_worktree(self.project, self.integration, self.branch, branch=self.branch)
         self.head = git.rev(self.integration)
+        # Every agent's worktree is made here, one after the other: concurrent
+        # `git worktree add` calls from the agents themselves race on the repository.
+        for agent in agents:
+            if agent.role in ("coder", "qa"):
+                git.add_worktree(self.project, self.run.worktree(agent.name), self.head)
         self.plan: Plan | None = Plan.model_validate_json(self.run.plan_json.read_bytes()) if self.run.plan_json.is_file() else None
         if self.run.state_json.is_file():
             self.state = RunState.model_validate_json(self.run.state_json.read_bytes())

@@ -46,6 +46,10 @@ class Talker:
             self._clients[key] = LLMClient(model, log_path=self.agent.run.llm_log(self.agent.name))
         return self._clients[key]
 
+    def warm(self, model: ModelConfig) -> None:
+        """Make the model's client now, at start-up, not inside the first task's time."""
+        self._client(model)
+
     def _request(self, messages: list[ChatMessage], model: ModelConfig, task: str, attempt: int) -> ChatRequest:
         meta = RequestMeta(run=self.agent.run_id, role=self.role, agent=self.agent.name, task=task, attempt=attempt)
         return ChatRequest(messages=messages, temperature=model.temperature, think=model.think,

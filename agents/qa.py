@@ -56,6 +56,7 @@ class QA(Agent):
 
     def on_start(self) -> None:
         self.talker = Talker(self, "qa")
+        self.talker.warm(self.config.for_role("qa"))
         self.sandbox = Sandbox.from_config(self.config.sandbox)
         self.worktree = self.run.worktree(self.name)
         self.console.line(self.sandbox.describe())

@@ -76,11 +76,16 @@ def add_worktree(project: Path, path: Path, ref: str, branch: str | None = None)
     if (path / ".git").exists():
         return
     path.parent.mkdir(parents=True, exist_ok=True)
-    git(project, "worktree", "prune")
     if branch:
         git(project, "worktree", "add", "-q", str(path), branch)
     else:
         git(project, "worktree", "add", "-q", "--detach", str(path), ref)
+
+
+def prune_worktrees(project: Path) -> None:
+    """Forget worktrees whose directories are gone. Never while agents may be adding theirs:
+    a prune racing a ``worktree add`` removes the half-made one."""
+    git(project, "worktree", "prune")
 
 
 def checkout_fresh(worktree: Path, ref: str, branch: str | None = None) -> None:
