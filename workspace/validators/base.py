@@ -121,7 +121,8 @@ def findings_from_output(output: str, files: list[str], limit: int = 10) -> list
             key = (hit, int(match.group("line")))
             if key not in seen:
                 seen.add(key)
-                found.append(Finding(hit, key[1], text_line.strip()[:300]))
+                message = text_line[match.end():].lstrip(":) ").strip() or text_line.strip()
+                found.append(Finding(hit, key[1], message[:300]))
             break
         if len(found) >= limit:
             break
