@@ -1,0 +1,123 @@
+"""The coordinator in-process, driven message by message: dispatch, redelivery, restart."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from crewmux.agents.commands import build_agents
+from crewmux.agents.coordinator import Coordinator
+from crewmux.config import Config
+from crewmux.protocol.mailbox import Mailbox
+from crewmux.protocol.messages import Completion, ErrorReport, PlanMessage, ReviewResult, parse_message
+from crewmux.protocol.plan import Plan, PlanTask
+from crewmux.protocol.rundir import RunDir
+from crewmux.protocol.state import RunState
+from crewmux.workspace import git
+
+pytestmark = pytest.mark.timeout(60)
+
+
+def new_run(project: Path) -> RunDir:
+    config = Config(coders=2).model_dump(mode="json")
+    run = RunDir.create(project, "three modules", build_agents(2, 1), config=config)
+    return run
+
+
+def inbox(run: RunDir, agent: str) -> list:
+    return [parse_message(p.read_bytes()) for p in sorted((run.mailbox(agent) / "new").glob("*.json"))]
+
+
+def drain(run: RunDir, agent: str) -> list:
+    box = Mailbox(run.mailbox(agent), owner=agent, run_id=run.run_id, reader="test")
+    taken = []
+    for claimed in box.claim_new():
+        taken.append(claimed.message)
+        box.done(claimed)
+    return taken
+
+
+def state(run: RunDir) -> RunState:
+    return RunState.model_validate_json(run.state_json.read_bytes())
+
+
+PLAN = Plan(tasks=[
+    PlanTask(id="t1", title="one", files=["one.py"], language="python"),
+    PlanTask(id="t2", title="two", files=["two.py"], language="python"),
+    PlanTask(id="t3", title="three", files=["three.py"], language="python", depends_on=["t1"]),
+])
+
+
+def build(run: RunDir, coder: str, task: str, attempt: int, files: dict[str, str]) -> Completion:
+    assignment = next(m for m in drain(run, coder) if m.task_id == task)
+    wt = run.worktree(coder)
+    git.checkout_fresh(wt, assignment.base_ref, branch=assignment.branch)
+    for name, text in files.items():
+        (wt / name).write_text(text)
+    commit = git.commit_all(wt, f"{task}")
+    return Completion(run_id=run.run_id, sender=coder, recipient="coordinator", task_id=task, attempt=attempt,
+                      commit=commit, files=list(files))
+
+
+def test_dispatch_review_merge_redelivery_and_restart(git_project: Path):
+    run = new_run(git_project)
+    c = Coordinator(run, "coordinator")
+    c.on_start()
+    assert [m.type for m in drain(run, "cto")] == ["plan_request"]
+    plan = PlanMessage(run_id=run.run_id, sender="cto", recipient="coordinator", plan=PLAN)
+    c.handle(plan)
+    c.handle(plan)  # redelivered: not acted on twice
+    assert [(m.type, m.task_id) for m in inbox(run, "coder-1") + inbox(run, "coder-2")] == [
+        ("task_assignment", "t1"), ("task_assignment", "t2")]
+    assert json.loads(run.plan_json.read_text())["tasks"][2]["depends_on"] == ["t1"]
+    assert {t.id: t.status for t in state(run).tasks.values()} == {"t1": "running", "t2": "running", "t3": "pending"}
+    c.stop()
+
+    # A restarted coordinator picks up from state.json: no new plan request, no new assignments.
+    c = Coordinator(run, "coordinator")
+    c.on_start()
+    assert drain(run, "cto") == [] and len(inbox(run, "coder-1") + inbox(run, "coder-2")) == 2
+
+    done = build(run, "coder-1", "t1", 1, {"one.py": "ONE = 1\n"})
+    c.handle(done)
+    c.handle(done)
+    reviews = drain(run, "qa")
+    assert [(m.type, m.task_id, m.commit) for m in reviews] == [("review_request", "t1", done.commit)]
+    c.handle(ReviewResult(run_id=run.run_id, sender="qa", recipient="coordinator", task_id="t1", attempt=1,
+                          commit=done.commit, verdict="pass"))
+    assert git.show_file(git_project, f"crewmux/{run.run_id}", "one.py") == "ONE = 1\n"
+    s = state(run)
+    assert s.tasks["t1"].status == "passed" and s.tasks["t1"].merged_commit
+    # t3's dependency passed: it goes to the idle coder, with t1's signatures as context.
+    t3 = [m for m in inbox(run, "coder-1") if m.task_id == "t3"]
+    assert len(t3) == 1 and "one.py" in t3[0].context and "ONE = 1" in t3[0].context
+
+    # A coder error is a failed attempt: retried with the error as feedback.
+    c.handle(ErrorReport(run_id=run.run_id, sender="coder-2", recipient="coordinator", task_id="t2", attempt=1,
+                         kind="stuck", error="stuck: the same error 3 times in a row"))
+    retry = [m for m in drain(run, "coder-2") if m.task_id == "t2"]
+    assert [m.attempt for m in retry] == [1, 2] and "stuck" in retry[1].feedback
+    # A late message about an attempt that is over changes nothing.
+    c.handle(Completion(run_id=run.run_id, sender="coder-2", recipient="coordinator", task_id="t2", attempt=1, commit=done.commit))
+    assert drain(run, "qa") == []
+    c.stop()
+    assert git.rev(git_project, "main") == git.rev(git_project, "HEAD")
+
+
+def test_invalid_plan_is_sent_back_then_the_run_fails(git_project: Path):
+    run = new_run(git_project)
+    c = Coordinator(run, "coordinator")
+    c.on_start()
+    drain(run, "cto")
+    cyclic = Plan(tasks=[PlanTask(id="a", title="a", depends_on=["b"]), PlanTask(id="b", title="b", depends_on=["a"])])
+    for n in range(2):
+        c.handle(PlanMessage(run_id=run.run_id, sender="cto", recipient="coordinator", plan=cyclic))
+        again = drain(run, "cto")
+        assert len(again) == 1
+        assert "a -> b -> a" in again[0].feedback or "b -> a -> b" in again[0].feedback
+    c.handle(PlanMessage(run_id=run.run_id, sender="cto", recipient="coordinator", plan=cyclic))
+    info = run.info()
+    assert info.status == "failed" and "no valid plan after 3 requests" in info.reason
+    assert run.report_json.is_file() and c.stopping
