@@ -105,6 +105,27 @@ def run_tool(ctx: Context, name: str, argv: list[str], *, env: dict[str, str] | 
     return (result.exit_code in ok_codes and not getattr(result, "stopped", False)), output.strip(), result
 
 
+def each_file(ctx: Context, name: str, what: str, suffixes: tuple[str, ...], tool: str, flags: list[str],
+              env: dict[str, str], locate=lambda output: output) -> CheckResult:
+    """Run ``tool *flags FILE`` on each of the task's files with these suffixes (a syntax check)."""
+    files = ctx.existing(suffixes)
+    if not files:
+        return CheckResult(name, "not_checked", f"not checked: no {what} files")
+    path = tool_path(tool)
+    if path is None:
+        return not_installed(name, tool)
+    findings: list[Finding] = []
+    for file in files:
+        ok, output, _ = run_tool(ctx, name, [path, *flags, file], env=env)
+        if not ok:
+            found = findings_from_output(locate(output), [file]) or [Finding(file, None, "")]
+            found[0].message = tail(output, 8)
+            findings.append(found[0])
+    if findings:
+        return CheckResult(name, "failed", f"{len(findings)} file(s) do not parse", findings)
+    return CheckResult(name, "passed", f"{len(files)} file(s)")
+
+
 _LOCATION = re.compile(r"(?P<path>[\w./-]+\.\w+)[:(](?P<line>\d+)")
 
 
