@@ -142,6 +142,9 @@ class Coordinator(Agent):
 
     def _on_plan(self, message: PlanMessage) -> None:
         self.state.tokens += message.tokens
+        if message.task_id and self.state.phase == "building":
+            self._on_split(message)
+            return
         if self.state.phase != "planning":
             self.console.line("a plan arrived after planning ended; ignored")
             return
@@ -226,6 +229,10 @@ class Coordinator(Agent):
         if message.sender == self.cto or message.kind == "plan":
             if self.state.phase == "planning":
                 self._end("failed", f"planning failed: {message.error.splitlines()[0]}")
+            elif self._awaiting_split(message.task_id):
+                self._give_up(self.state.tasks[message.task_id or ""], f"could not be split: {message.error.splitlines()[0]}")
+                self._dispatch()
+                self._maybe_finish()
             return
         current = self._current(message.task_id, message.attempt, "running")
         if current is None:
@@ -301,12 +308,62 @@ class Coordinator(Agent):
         if decision.action == "retry":
             record.status = "pending"
             self.console.line(f"   {record.id}: retry as attempt {decision.attempt}{' (escalated)' if decision.escalated else ''}")
+        elif self._may_split(record):
+            self._request_split(record)
         else:
-            record.status = "failed"
-            record.reason = decision.reason
-            record.assignee = None
-            blocked = scheduler.block_dependents(self.state, record.id)
-            self.console.line(f"!! {record.id} failed: {decision.reason}" + (f"; blocked: {', '.join(blocked)}" if blocked else ""))
+            self._give_up(record, decision.reason)
+        self._dispatch()
+        self._maybe_finish()
+
+    def _give_up(self, record: TaskRecord, reason: str) -> None:
+        record.status = "failed"
+        record.reason = reason
+        record.assignee = None
+        blocked = scheduler.block_dependents(self.state, record.id)
+        self.console.line(f"!! {record.id} failed: {reason}" + (f"; blocked: {', '.join(blocked)}" if blocked else ""))
+
+    # -- splitting a task that keeps failing ------------------------------------------------------
+    def _may_split(self, record: TaskRecord) -> bool:
+        made_by_split = any(record.id in new for new in self.state.splits.values())
+        return self.config.budgets.split_failing and record.id not in self.state.splits and not made_by_split
+
+    def _awaiting_split(self, task_id: str | None) -> bool:
+        record = self.state.tasks.get(task_id or "")
+        return record is not None and record.status == "running" and record.assignee == self.cto
+
+    def _request_split(self, record: TaskRecord) -> None:
+        assert self.plan is not None
+        record.status = "running"
+        record.assignee = self.cto  # the CTO holds it until the smaller tasks come back
+        self.send(PlanRequest(run_id=self.run_id, sender=self.name, recipient=self.cto, task_id=record.id, brief=self.info.brief,
+                              split_task=self.plan.task(record.id), feedback=record.attempts[-1].findings if record.attempts else ""))
+        self.console.line(f"   {record.id} used its attempts: asked {self.cto} to split it")
+
+    def _on_split(self, message: PlanMessage) -> None:
+        assert self.plan is not None
+        old_id = message.task_id or ""
+        if not self._awaiting_split(old_id):
+            self.console.line(f"a split of {old_id} arrived that was not asked for; ignored")
+            return
+        record = self.state.tasks[old_id]
+        taken = set(self.state.tasks)
+        new = message.plan.tasks
+        clash = [t.id for t in new if t.id in taken]
+        allowed = taken | {t.id for t in new}
+        unknown = [d for t in new for d in t.depends_on if d not in allowed or d == old_id]
+        if clash or unknown or not new:
+            self._give_up(record, f"the CTO's split was unusable (ids taken: {clash}, unknown dependencies: {unknown})")
+        else:
+            new_ids = [t.id for t in new]
+            for task in self.plan.tasks:
+                if old_id in task.depends_on:
+                    task.depends_on = [d for d in task.depends_on if d != old_id] + new_ids
+            self.plan.tasks.extend(new)
+            atomic_write_json(self.run.plan_json, self.plan.model_dump(mode="json"))
+            scheduler.split(self.state, old_id, [(t.id, t.title, list(t.depends_on)) for t in new])
+            self.state.splits[old_id] = new_ids
+            self.events.emit("run", task_id=old_id, text="split", data={"into": new_ids})
+            self.console.line(f"== {old_id} split into {', '.join(new_ids)}")
         self._dispatch()
         self._maybe_finish()
 

@@ -12,6 +12,7 @@ from crewmux.config import Budgets
 from crewmux.protocol.state import FINISHED, RunState, TaskRecord
 
 ACTIVE = frozenset({"running", "in_review", "merging"})
+SPLIT_REASON = "split into "  # a skipped task whose work moved to smaller tasks
 
 
 def ready_tasks(state: RunState) -> list[str]:
@@ -89,7 +90,7 @@ def all_finished(state: RunState) -> bool:
 
 def verdict(state: RunState) -> tuple[Literal["succeeded", "partial", "failed"], str]:
     """The run's outcome once every task is finished."""
-    tasks = list(state.tasks.values())
+    tasks = [t for t in state.tasks.values() if not (t.status == "skipped" and t.reason.startswith(SPLIT_REASON))]
     passed = [t for t in tasks if t.status == "passed"]
     bad = [t for t in tasks if t.status != "passed"]
     if not bad:
@@ -98,3 +99,17 @@ def verdict(state: RunState) -> tuple[Literal["succeeded", "partial", "failed"],
     if not passed:
         return "failed", f"no task passed: {reasons}"
     return "partial", f"{len(passed)} of {len(tasks)} tasks passed; {reasons}"
+
+
+def split(state: RunState, old_id: str, new: list[tuple[str, str, list[str]]]) -> None:
+    """Replace a task by smaller ones (id, title, depends_on); its dependents wait for all of them."""
+    old = state.tasks[old_id]
+    new_ids = [task_id for task_id, _, _ in new]
+    for task_id, title, depends_on in new:
+        state.tasks[task_id] = TaskRecord(id=task_id, title=title, depends_on=depends_on)
+    for task in state.tasks.values():
+        if old_id in task.depends_on:
+            task.depends_on = [d for d in task.depends_on if d != old_id] + new_ids
+    old.status = "skipped"
+    old.assignee = None
+    old.reason = SPLIT_REASON + ", ".join(new_ids)

@@ -121,3 +121,26 @@ def test_invalid_plan_is_sent_back_then_the_run_fails(git_project: Path):
     info = run.info()
     assert info.status == "failed" and "no valid plan after 3 requests" in info.reason
     assert run.report_json.is_file() and c.stopping
+
+
+def test_a_task_that_used_its_attempts_is_split_by_the_cto(git_project: Path):
+    config = Config(coders=2, budgets={"attempts_per_task": 1, "split_failing": True}).model_dump(mode="json")
+    run = RunDir.create(git_project, "split", build_agents(2, 1), config=config)
+    c = Coordinator(run, "coordinator")
+    c.on_start()
+    drain(run, "cto")
+    plan = Plan(tasks=[PlanTask(id="t1", title="big", files=["big.py"]), PlanTask(id="t2", title="user", depends_on=["t1"])])
+    c.handle(PlanMessage(run_id=run.run_id, sender="cto", recipient="coordinator", plan=plan))
+    c.handle(ErrorReport(run_id=run.run_id, sender="coder-1", recipient="coordinator", task_id="t1", attempt=1,
+                         kind="invalid_reply", error="too big for me"))
+    asks = drain(run, "cto")
+    assert len(asks) == 1 and asks[0].split_task.id == "t1" and "too big for me" in asks[0].feedback
+    smaller = Plan(tasks=[PlanTask(id="t1a", title="half", files=["a.py"]), PlanTask(id="t1b", title="other half", files=["b.py"], depends_on=["t1a"])])
+    c.handle(PlanMessage(run_id=run.run_id, sender="cto", recipient="coordinator", task_id="t1", plan=smaller))
+    s = state(run)
+    assert s.tasks["t1"].status == "skipped" and s.tasks["t1"].reason == "split into t1a, t1b"
+    assert s.tasks["t2"].depends_on == ["t1a", "t1b"] and s.splits == {"t1": ["t1a", "t1b"]}
+    assigned = [m.task_id for m in drain(run, "coder-1") + drain(run, "coder-2")]
+    assert sorted(assigned) == ["t1", "t1a"]
+    assert [t["id"] for t in json.loads(run.plan_json.read_text())["tasks"]] == ["t1", "t2", "t1a", "t1b"]
+    c.stop()

@@ -120,3 +120,15 @@ def test_stuck_on_alternation_not_on_progress():
     assert d.add("B") and "alternating" in d.reason()
     d2 = StuckDetector()
     assert not any(d2.add(e) for e in ["A", "A", "B", "C", "B", "D"])
+
+
+def test_split_replaces_a_task_and_does_not_count_against_the_verdict():
+    from crewmux.agents.scheduler import split
+
+    s = state(("a", [], "running"), ("b", ["a"], "pending"))
+    split(s, "a", [("a1", "x", []), ("a2", "y", ["a1"])])
+    assert s.tasks["a"].status == "skipped" and s.tasks["b"].depends_on == ["a1", "a2"]
+    assert ready_tasks(s) == ["a1"]
+    for t in ("a1", "a2", "b"):
+        s.tasks[t].status = "passed"
+    assert verdict(s)[0] == "succeeded"
