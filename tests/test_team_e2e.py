@@ -50,9 +50,9 @@ base_urls = ["{url}"]
 
 
 class Team:
-    def __init__(self, project: Path, script: Path | dict, tmp_path: Path, **config) -> None:
+    def __init__(self, project: Path, script: Path | dict, tmp_path: Path, pace: dict | None = None, **config) -> None:
         self.project = project
-        self.fake = FakeLLMServer(script, request_log=tmp_path / "requests.jsonl")
+        self.fake = FakeLLMServer(script, request_log=tmp_path / "requests.jsonl", **(pace or {}))
         self.config = config
 
     def __enter__(self) -> "Team":
@@ -224,3 +224,14 @@ def test_merge_that_breaks_an_earlier_test_is_reverted_and_sent_back(git_project
     # The reverted merge left no trace on the branch: its history holds t1's merge, then t2's good one.
     log = git(git_project, "log", "--format=%s", "--first-parent", f"crewmux/{team.rundir.run_id}")
     assert "merge t2 attempt 1" not in log and "merge t2 attempt 2" in log
+
+
+def test_demo_team_script(git_project: Path, tmp_path: Path):
+    """The demo script (agents/demo/team.toml), at full speed: a page linking files later tasks make."""
+    demo = Path(__file__).parent.parent / "agents" / "demo" / "team.toml"
+    with Team(git_project, demo, tmp_path, pace={"tps": 0, "ttft": 0}) as team:
+        proc = team.run("a landing page for a bakery with a contact form")
+        assert proc.returncode == 0, team.logs()
+    assert [(t["id"], t["passed_on_try"]) for t in team.report["tasks"]] == [("t1", 1), ("t2", 1), ("t3", 2)]
+    assert "addEventListner is not a function" in team.task("t3")["history"][0]["findings"]
+    assert {"index.html", "style.css", "form.js"} <= set(team.branch_files())

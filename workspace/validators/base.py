@@ -46,6 +46,7 @@ class Context:
     sandbox: SandboxLike
     timeout: float = 120.0
     artifacts: Path | None = None
+    pending: tuple[str, ...] = ()  # files other tasks have yet to make; a page may link them already
 
     def existing(self, suffixes: tuple[str, ...]) -> list[str]:
         return [f for f in self.files if f.endswith(suffixes) and (self.root / f).is_file()]
