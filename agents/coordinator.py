@@ -33,6 +33,7 @@ from crewmux.protocol.messages import (
     TaskAssignment,
 )
 from crewmux.protocol.plan import Plan
+from crewmux.protocol.rundir import RunDir
 from crewmux.protocol.state import FINISHED, AttemptRecord, RunState, TaskRecord
 from crewmux.workspace import git
 from crewmux.workspace.sandbox import Sandbox
@@ -46,6 +47,11 @@ BUDGET_TICK = "budget-check"
 
 class Coordinator(Agent):
     role = "coordinator"
+
+    def __init__(self, run: RunDir, name: str, **kwargs: float) -> None:
+        super().__init__(run, name, **kwargs)
+        self._lock = threading.RLock()  # the mail thread's controls and the main thread's messages
+        self._loaded = False  # state.json is read in on_start, after the mail thread started
 
     # -- start and resume ------------------------------------------------------------------
     def on_start(self) -> None:
@@ -77,6 +83,7 @@ class Coordinator(Agent):
             coders = [a.name for a in agents if a.role == "coder"]
             self.state = RunState(run_id=self.run_id, coders=coders, started_at=time.time())
         self._handled = set(self.state.handled)
+        self._loaded = True
         threading.Thread(target=self._budget_clock, name="budget", daemon=True).start()
         if self.state.phase == "finished":
             self.stop(0)
@@ -96,17 +103,57 @@ class Coordinator(Agent):
             self.console.line(f"already handled {message.type} {message.id}; not acting twice")
             return
         started = time.perf_counter()
-        try:
-            self._act(message)
-        except Exception as exc:
-            # A coordinator that cannot go on must end the run with the reason, not hang it.
-            self.console.line(f"!! internal error handling {message.type}: {type(exc).__name__}: {exc}")
-            if self.state.phase != "finished":
-                self._end("failed", f"the coordinator failed handling {message.type}: {type(exc).__name__}: {exc}")
-        self._remember(message.id)
-        self._save()
+        with self._lock:
+            try:
+                self._act(message)
+            except Exception as exc:
+                # A coordinator that cannot go on must end the run with the reason, not hang it.
+                self.console.line(f"!! internal error handling {message.type}: {type(exc).__name__}: {exc}")
+                if self.state.phase != "finished":
+                    self._end("failed", f"the coordinator failed handling {message.type}: {type(exc).__name__}: {exc}")
+            self._remember(message.id)
+            self._save()
         self.timing["handle"] += time.perf_counter() - started
         self.timing["messages"] += 1
+
+    def on_control(self, message: Control) -> None:
+        """A human's pause/resume of a coder, skip or retry of a task (arrives on the mail thread)."""
+        target = message.target
+        if not target or target == self.name or message.action not in ("pause", "resume", "skip", "retry"):
+            return
+        if not self._loaded:
+            self.console.line(f"{message.action} {target} arrived before the run was loaded; send it again")
+            return
+        with self._lock:
+            if message.action in ("pause", "resume"):
+                paused = set(self.state.paused_agents)
+                (paused.add if message.action == "pause" else paused.discard)(target)
+                self.state.paused_agents = sorted(paused)
+            elif self.state.phase == "building" and target in self.state.tasks:
+                self._by_hand(message.action, self.state.tasks[target], message.reason)
+            else:
+                self.console.line(f"cannot {message.action} {target}: no such task while building")
+                return
+            self._save()
+
+    def _by_hand(self, action: str, record: TaskRecord, why: str) -> None:
+        if action == "skip" and record.status not in FINISHED:
+            record.status = "skipped"
+            record.assignee = None
+            record.reason = f"skipped by a human{': ' + why if why else ''}"
+            blocked = scheduler.block_dependents(self.state, record.id)
+            self.console.line(f"== {record.id} skipped by hand" + (f"; blocked: {', '.join(blocked)}" if blocked else ""))
+        elif action == "retry" and record.status in ("failed", "blocked", "skipped"):
+            # One more attempt: the budget check counts attempts, so a retried task gets exactly one.
+            for task in [record, *(self.state.tasks[t] for t in scheduler.dependents_of(self.state, record.id))]:
+                if task.status in ("failed", "blocked", "skipped"):
+                    task.status, task.reason = "pending", ""
+            self.console.line(f"== {record.id} retried by hand")
+        else:
+            self.console.line(f"cannot {action} {record.id}: it is {record.status}")
+            return
+        self._dispatch()
+        self._maybe_finish()
 
     def _act(self, message: Message) -> None:
         if self.state.phase == "finished":
@@ -125,13 +172,6 @@ class Coordinator(Agent):
         else:
             self.console.line(f"ignoring a {message.type} message from {message.sender}")
         self._check_budgets()
-
-    def on_control(self, message: Control) -> None:
-        # Skip or retry a task by hand: handled on the main thread through our own mailbox.
-        if message.action in ("pause", "resume") and message.target and message.target != self.name:
-            paused = set(self.state.paused_agents)
-            (paused.add if message.action == "pause" else paused.discard)(message.target)
-            self.state.paused_agents = sorted(paused)
 
     # -- planning ---------------------------------------------------------------------------
     def _request_plan(self, feedback: str) -> None:

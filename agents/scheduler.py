@@ -66,6 +66,17 @@ def after_failure(task: TaskRecord, budgets: Budgets) -> Decision:
     return Decision("retry", escalated=done >= budgets.escalate_after, attempt=done + 1)
 
 
+def dependents_of(state: RunState, task_id: str) -> list[str]:
+    """Every task depending on ``task_id``, directly or through others."""
+    found: list[str] = []
+    frontier = {task_id}
+    while frontier:
+        nxt = {t.id for t in state.tasks.values() if set(t.depends_on) & frontier and t.id not in found}
+        found += sorted(nxt)
+        frontier = nxt
+    return found
+
+
 def block_dependents(state: RunState, failed_id: str) -> list[str]:
     """Mark every unfinished task that depends (transitively) on ``failed_id`` blocked."""
     blocked: list[str] = []

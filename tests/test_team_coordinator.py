@@ -11,7 +11,7 @@ from crewmux.agents.commands import build_agents
 from crewmux.agents.coordinator import Coordinator
 from crewmux.config import Config
 from crewmux.protocol.mailbox import Mailbox
-from crewmux.protocol.messages import Completion, ErrorReport, PlanMessage, ReviewResult, parse_message
+from crewmux.protocol.messages import Completion, Control, ErrorReport, PlanMessage, ProgressUpdate, ReviewResult, parse_message
 from crewmux.protocol.plan import Plan, PlanTask
 from crewmux.protocol.rundir import RunDir
 from crewmux.protocol.state import RunState
@@ -144,3 +144,26 @@ def test_a_task_that_used_its_attempts_is_split_by_the_cto(git_project: Path):
     assert sorted(assigned) == ["t1", "t1a"]
     assert [t["id"] for t in json.loads(run.plan_json.read_text())["tasks"]] == ["t1", "t2", "t1a", "t1b"]
     c.stop()
+
+
+def test_skip_and_retry_by_hand_and_the_wall_budget(git_project: Path):
+    config = Config(coders=1, budgets={"attempts_per_task": 1, "wall_seconds": 3600}).model_dump(mode="json")
+    run = RunDir.create(git_project, "by hand", build_agents(1, 1), config=config)
+    c = Coordinator(run, "coordinator")
+    c.on_start()
+    plan = Plan(tasks=[PlanTask(id="t1", title="a"), PlanTask(id="t2", title="b", depends_on=["t1"]), PlanTask(id="t3", title="c")])
+    c.handle(PlanMessage(run_id=run.run_id, sender="cto", recipient="coordinator", plan=plan))
+    c.handle(ErrorReport(run_id=run.run_id, sender="coder-1", recipient="coordinator", task_id="t1", attempt=1, error="no"))
+    assert {t.id: t.status for t in state(run).tasks.values()} == {"t1": "failed", "t2": "blocked", "t3": "running"}
+    c.on_control(Control(run_id=run.run_id, sender="dashboard", recipient="coordinator", action="retry", target="t1"))
+    assert {t.id: t.status for t in state(run).tasks.values()} == {"t1": "pending", "t2": "pending", "t3": "running"}
+    c.on_control(Control(run_id=run.run_id, sender="dashboard", recipient="coordinator", action="skip", target="t3", reason="not needed"))
+    s = state(run)
+    assert s.tasks["t3"].reason == "skipped by a human: not needed"
+    assert s.tasks["t1"].status == "running" and s.tasks["t1"].attempts[-1].attempt == 2  # coder-1 was free again
+    # The wall-time budget: spent, the run ends with what it has, and says why.
+    c.state.started_at -= 7200
+    c.handle(ProgressUpdate(run_id=run.run_id, sender="coordinator", recipient="coordinator", status="budget-check"))
+    info = run.info()
+    assert info.status == "failed" and "wall-time budget (3600 s) is spent" in info.reason
+    assert state(run).tasks["t1"].status == "skipped"

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from crewmux.agents.plan_check import check_plan, dependents, find_cycle
-from crewmux.agents.scheduler import after_failure, assignments, block_dependents, ready_tasks, verdict
+from crewmux.agents.plan_check import check_plan, find_cycle
+from crewmux.agents.scheduler import after_failure, assignments, block_dependents, dependents_of, ready_tasks, verdict
 from crewmux.agents.stuck import StuckDetector
 from crewmux.config import Budgets
 from crewmux.protocol.plan import Plan, PlanTask
@@ -47,8 +47,8 @@ def test_parallel_tasks_writing_one_file():
 
 
 def test_dependents_are_transitive():
-    p = plan(("a", [], []), ("b", ["a"], []), ("c", ["b"], []), ("d", [], []))
-    assert dependents(p.tasks, "a") == {"b", "c"}
+    s = state(("a", [], "failed"), ("b", ["a"], "pending"), ("c", ["b"], "pending"), ("d", [], "pending"))
+    assert dependents_of(s, "a") == ["b", "c"]
 
 
 def state(*specs: tuple[str, list[str], str], coders=("coder-1", "coder-2")) -> RunState:
