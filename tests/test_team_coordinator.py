@@ -167,3 +167,24 @@ def test_skip_and_retry_by_hand_and_the_wall_budget(git_project: Path):
     info = run.info()
     assert info.status == "failed" and "wall-time budget (3600 s) is spent" in info.reason
     assert state(run).tasks["t1"].status == "skipped"
+
+
+def test_merge_conflict_goes_back_to_the_coder_with_the_conflict_shown(git_project: Path):
+    run = new_run(git_project)
+    c = Coordinator(run, "coordinator")
+    c.on_start()
+    plan = Plan(tasks=[PlanTask(id="t1", title="one", files=["one.py"]), PlanTask(id="t2", title="two", files=["two.py"])])
+    c.handle(PlanMessage(run_id=run.run_id, sender="cto", recipient="coordinator", plan=plan))
+    # Both coders also wrote a file outside their task: the second merge conflicts.
+    one = build(run, "coder-1", "t1", 1, {"one.py": "A = 1\n", "shared.py": "WHO = 'one'\n"})
+    two = build(run, "coder-2", "t2", 1, {"two.py": "B = 2\n", "shared.py": "WHO = 'two'\n"})
+    for done in (one, two):
+        c.handle(done)
+        c.handle(ReviewResult(run_id=run.run_id, sender="qa", recipient="coordinator", task_id=done.task_id, attempt=1,
+                              commit=done.commit, verdict="pass"))
+    s = state(run)
+    assert s.tasks["t1"].status == "passed" and s.tasks["t2"].attempts[0].verdict == "conflict"
+    retry = [m for m in drain(run, "coder-2") if m.attempt == 2]
+    assert len(retry) == 1 and "conflict in shared.py" in retry[0].feedback and "WHO = 'two'" in retry[0].feedback
+    assert retry[0].base_ref == s.tasks["t1"].merged_commit  # rebuilt on top of what was merged
+    c.stop()

@@ -53,6 +53,12 @@ def ensure_repo(project: Path) -> None:
             handle.write(("" if current.endswith("\n") or not current else "\n") + ".crewmux/\n")
 
 
+def uncommitted(project: Path) -> list[str]:
+    """Changed or new files in the user's checkout (a run starts from HEAD, without them)."""
+    out = git(project, "status", "--porcelain", check=False).stdout
+    return [line[3:] for line in out.splitlines() if line[3:] and not line[3:].startswith((".crewmux/", "crewmux.toml"))]
+
+
 def start_branch(project: Path, branch: str) -> str:
     """Create the run branch (from HEAD, or from an empty commit in a repo without one)."""
     existing = git(project, "rev-parse", "--verify", "-q", f"refs/heads/{branch}", check=False)
