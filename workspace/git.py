@@ -96,12 +96,11 @@ def prune_worktrees(project: Path) -> None:
 
 def checkout_fresh(worktree: Path, ref: str, branch: str | None = None) -> None:
     """Throw away whatever is in the worktree and start from ``ref`` (on ``branch`` if given)."""
-    git(worktree, "reset", "-q", "--hard")
-    git(worktree, "clean", "-q", "-fdx")
     if branch:
-        git(worktree, "checkout", "-q", "-B", branch, ref)
+        git(worktree, "checkout", "-q", "-f", "-B", branch, ref)
     else:
-        git(worktree, "checkout", "-q", "--detach", ref)
+        git(worktree, "checkout", "-q", "-f", "--detach", ref)
+    git(worktree, "clean", "-q", "-fdx")
 
 
 def commit_all(worktree: Path, message: str) -> str | None:
