@@ -92,10 +92,24 @@ class Coordinator(Agent):
             self.run.update_info(status="planning")
             self._request_plan("")
         elif self.state.phase == "building":
+            self._interrupted_merges()
             self._dispatch()
         elif self.state.phase == "integrating":
             self._finish()
         self._save()
+
+    def _interrupted_merges(self) -> None:
+        """A crash mid-merge: undo the merge if it was made, and count the attempt as failed."""
+        for record in [t for t in self.state.tasks.values() if t.status == "merging"]:
+            attempt = record.attempts[-1]
+            subject = git.git(self.integration, "log", "-1", "--format=%s").stdout.strip()
+            if subject.startswith(f"crewmux: merge {record.id} attempt {attempt.attempt}:"):
+                git.reset_branch(self.integration, git.rev(self.integration, "HEAD^1"))
+                self.head = git.rev(self.integration)
+            attempt.verdict = "error"
+            attempt.findings = "the coordinator stopped while merging this work; it is built again"
+            self.console.line(f"   {record.id}: merge interrupted by a restart; building it again")
+            self._failed(record, attempt)
 
     # -- messages ---------------------------------------------------------------------------
     def handle(self, message: Message) -> None:

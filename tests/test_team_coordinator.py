@@ -188,3 +188,24 @@ def test_merge_conflict_goes_back_to_the_coder_with_the_conflict_shown(git_proje
     assert len(retry) == 1 and "conflict in shared.py" in retry[0].feedback and "WHO = 'two'" in retry[0].feedback
     assert retry[0].base_ref == s.tasks["t1"].merged_commit  # rebuilt on top of what was merged
     c.stop()
+
+
+def test_restart_in_the_middle_of_a_merge_undoes_it_and_builds_again(git_project: Path):
+    run = new_run(git_project)
+    c = Coordinator(run, "coordinator")
+    c.on_start()
+    c.handle(PlanMessage(run_id=run.run_id, sender="cto", recipient="coordinator", plan=PLAN))
+    done = build(run, "coder-1", "t1", 1, {"one.py": "ONE = 1\n"})
+    c.handle(done)
+    before = c.head
+    # What a crash right after `git merge`, before state.json said so, leaves behind:
+    c.state.tasks["t1"].status = "merging"
+    c._save()
+    git.merge(c.integration, done.commit, "crewmux: merge t1 attempt 1: one")
+    c.stop()
+    c = Coordinator(run, "coordinator")
+    c.on_start()
+    assert git.rev(c.integration) == before
+    s = state(run)
+    assert s.tasks["t1"].status == "running" and [a.verdict for a in s.tasks["t1"].attempts] == ["error", None]
+    c.stop()

@@ -206,7 +206,7 @@ def test_two_independent_tasks_are_built_at_the_same_time(git_project: Path, tmp
     (s1, e1), (s2, e2) = (_busy_span(team.rundir, owners[t], t) for t in ("t1", "t2"))
     assert e1 - s1 >= 1.0 and e2 - s2 >= 1.0  # each took its model's second
     overlap = min(e1, e2) - max(s1, s2)
-    assert overlap > 0.8, (s1, e1, s2, e2)
+    assert overlap > 0.5, (s1, e1, s2, e2)
     assert {"upper.py", "lower.py"} <= set(team.branch_files())
 
 
