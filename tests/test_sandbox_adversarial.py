@@ -16,6 +16,7 @@ import subprocess
 import threading
 import time
 import uuid
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -23,6 +24,8 @@ import pytest
 from crewmux.workspace.sandbox import Limits, Sandbox
 
 pytestmark = pytest.mark.timeout(60)
+
+ProcessFinder = Callable[[str], list[int]]  # the processes_with fixture (conftest.py)
 
 _PROBE = Sandbox()
 if not _PROBE.bwrap_ok:
@@ -55,16 +58,6 @@ def _py(code: str) -> list[str]:
     return ["python3", "-c", code]
 
 
-def _processes_with(marker: str) -> list[int]:
-    found = []
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            try:
-                if marker.encode() in (entry / "cmdline").read_bytes():
-                    found.append(int(entry.name))
-            except OSError:
-                continue
-    return found
 
 
 def test_probe_reports_bubblewrap(sandbox: Sandbox) -> None:
@@ -192,14 +185,15 @@ def test_network_flag_gives_network(sandbox: Sandbox, host: dict[str, Path]) -> 
     assert "CONNECTED" in result.stdout, result
 
 
-def test_fork_bomb_is_contained_and_cleaned_up(sandbox: Sandbox, host: dict[str, Path]) -> None:
+def test_fork_bomb_is_contained_and_cleaned_up(processes_with: ProcessFinder, sandbox: Sandbox, host: dict[str, Path]) -> None:
     marker = f"crewmux-forkbomb-{uuid.uuid4().hex}"
     started = time.monotonic()
     result = sandbox.run(["sh", "-c", "bomb() { bomb | bomb & }; bomb; sleep 30", marker],
                          host["worktree"], timeout=4, limits=Limits(processes=64))
     assert time.monotonic() - started < 15
-    assert result.stopped is not None or not result.ok
-    assert _processes_with(marker) == []
+    assert result.stopped == "timeout", result.stopped  # the bomb ran until the wall clock ended it
+    assert "fork" in result.stderr.lower()  # the process cap was hit ("Cannot fork")
+    assert processes_with(marker) == []
     assert subprocess.run(["true"]).returncode == 0  # the host can still fork
 
 
@@ -210,13 +204,13 @@ def test_memory_bomb_is_stopped(sandbox: Sandbox, host: dict[str, Path]) -> None
     assert result.duration < 10
 
 
-def test_endless_loop_hits_the_wall_clock_timeout(sandbox: Sandbox, host: dict[str, Path]) -> None:
+def test_endless_loop_hits_the_wall_clock_timeout(processes_with: ProcessFinder, sandbox: Sandbox, host: dict[str, Path]) -> None:
     marker = f"crewmux-loop-{uuid.uuid4().hex}"
     result = sandbox.run(["sh", "-c", "while :; do :; done", marker], host["worktree"], timeout=1.5)
     assert result.stopped == "timeout"
     assert result.exit_code is None and not result.ok
     assert result.duration < 6
-    assert _processes_with(marker) == []
+    assert processes_with(marker) == []
 
 
 def test_endless_loop_hits_the_cpu_limit(sandbox: Sandbox, host: dict[str, Path]) -> None:
@@ -246,7 +240,7 @@ def test_big_output_keeps_head_and_tail(sandbox: Sandbox, host: dict[str, Path])
     assert result.stdout.startswith("FIRST") and result.stdout.rstrip().endswith("LAST SUMMARY")
 
 
-def test_child_that_outlives_its_parent_is_killed(sandbox: Sandbox, host: dict[str, Path]) -> None:
+def test_child_that_outlives_its_parent_is_killed(processes_with: ProcessFinder, sandbox: Sandbox, host: dict[str, Path]) -> None:
     worktree = host["worktree"]
     marker = f"crewmux-orphan-{uuid.uuid4().hex}"
     daemon = "while :; do date +%s%N > beat; sleep 0.05; done"
@@ -257,7 +251,7 @@ def test_child_that_outlives_its_parent_is_killed(sandbox: Sandbox, host: dict[s
     first = (worktree / "beat").read_text()
     time.sleep(0.5)
     assert (worktree / "beat").read_text() == first
-    assert _processes_with(marker) == []
+    assert processes_with(marker) == []
 
 
 def test_file_size_limit(sandbox: Sandbox, host: dict[str, Path]) -> None:
@@ -271,3 +265,59 @@ def test_private_tmp_is_size_capped(sandbox: Sandbox, host: dict[str, Path]) -> 
     result = sandbox.run(["sh", "-c", "for i in 1 2 3 4; do head -c 3000000 /dev/zero > /tmp/f$i || exit 3; done"],
                          host["worktree"], limits=Limits(tmp_mb=8, file_size_mb=4))
     assert result.exit_code == 3
+
+
+def test_concurrent_runs_from_threads_stay_apart(sandbox: Sandbox, tmp_path: Path) -> None:
+    """The callers are threaded: runs at the same time keep their own output and files."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    def one(i: int) -> tuple[int, str, bool]:
+        worktree = tmp_path / f"wt{i}"
+        worktree.mkdir()
+        result = sandbox.run(["sh", "-c", f"echo run-{i}; echo {i} > mine.txt; sleep 0.3; ls"], worktree)
+        return i, result.stdout, (worktree / "mine.txt").read_text() == f"{i}\n"
+
+    with ThreadPoolExecutor(max_workers=6) as pool:
+        results = list(pool.map(one, range(6)))
+    for i, stdout, own_file in results:
+        assert stdout.splitlines() == [f"run-{i}", "mine.txt"]
+        assert own_file
+
+
+def _git(cwd: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    env = {**__import__("os").environ, "GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@t",
+           "GIT_COMMITTER_NAME": "t", "GIT_COMMITTER_EMAIL": "t@t"}
+    return subprocess.run(["git", *args], cwd=cwd, env=env, capture_output=True, text=True, check=True)
+
+
+def _tree_bytes(path: Path) -> dict[str, bytes]:
+    if path.is_file():
+        return {".": path.read_bytes()}
+    return {str(p.relative_to(path)): p.read_bytes() for p in sorted(path.rglob("*")) if p.is_file()}
+
+
+@pytest.mark.parametrize("kind", ["repository", "git-worktree"])
+def test_git_metadata_cannot_be_planted(sandbox: Sandbox, git_project: Path, tmp_path: Path, kind: str) -> None:
+    """Hooks, core.fsmonitor or a rewritten gitdir: line would run code on the HOST the next
+    time crewmux runs git in the worktree; the sandbox keeps .git read-only."""
+    if kind == "git-worktree":
+        worktree = tmp_path / "coder-wt"
+        _git(git_project, "worktree", "add", "-q", "-b", "coder", str(worktree))
+    else:
+        worktree = git_project
+    pwned = tmp_path / "pwned"
+    before = {"dot_git": _tree_bytes(worktree / ".git"), "main_git": _tree_bytes(git_project / ".git")}
+    script = (
+        f"mkdir -p evil && printf '#!/bin/sh\\ntouch {pwned}\\n' > evil/hook; chmod +x evil/hook; "
+        f"printf '#!/bin/sh\\ntouch {pwned}\\n' > .git/hooks/post-commit 2>/dev/null; "
+        f"git config core.fsmonitor evil/hook 2>/dev/null; git config core.hooksPath evil 2>/dev/null; "
+        "echo 'gitdir: evil' > .git 2>/dev/null; echo '[core]' >> .git/config 2>/dev/null; "
+        "echo change > README.md; echo done"
+    )
+    result = sandbox.run(["sh", "-c", script], worktree)
+    assert "done" in result.stdout, result
+    assert (worktree / "README.md").read_text() == "change\n"  # ordinary files are writable
+    assert {"dot_git": _tree_bytes(worktree / ".git"), "main_git": _tree_bytes(git_project / ".git")} == before
+    _git(worktree, "add", "-A")
+    _git(worktree, "commit", "-q", "-m", "after the sandbox")  # what the coordinator would do
+    assert not pwned.exists()

@@ -13,6 +13,7 @@ from __future__ import annotations
 import os
 import socket
 import uuid
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -21,6 +22,8 @@ from crewmux.workspace.sandbox import Limits, Sandbox, SandboxUnavailable
 from crewmux.workspace.sandbox_cgroup import CgroupJail
 
 pytestmark = pytest.mark.timeout(60)
+
+ProcessFinder = Callable[[str], list[int]]  # the processes_with fixture (conftest.py)
 
 
 def _jail_available() -> bool:
@@ -43,16 +46,6 @@ def worktree(tmp_path: Path) -> Path:
     return path
 
 
-def _processes_with(marker: str) -> list[int]:
-    found = []
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            try:
-                if marker.encode() in (entry / "cmdline").read_bytes():
-                    found.append(int(entry.name))
-            except OSError:
-                continue
-    return found
 
 
 def test_fallback_says_loudly_that_it_is_unsandboxed(fallback: Sandbox) -> None:
@@ -88,29 +81,29 @@ def test_fallback_scrubs_the_environment(fallback: Sandbox, worktree: Path,
     assert not Path(home).exists()  # the private home is removed after the run
 
 
-def test_fallback_timeout_kills_the_process_group(fallback: Sandbox, worktree: Path) -> None:
+def test_fallback_timeout_kills_the_process_group(processes_with: ProcessFinder, fallback: Sandbox, worktree: Path) -> None:
     marker = f"crewmux-fb-loop-{uuid.uuid4().hex}"
     script = f"sh -c 'while :; do sleep 0.1; done' {marker} & while :; do :; done"
     result = fallback.run(["sh", "-c", script], worktree, timeout=1.5)
     assert result.stopped == "timeout" and result.exit_code is None
     assert result.duration < 6
-    assert _processes_with(marker) == []
+    assert processes_with(marker) == []
 
 
-def test_fallback_child_in_the_group_dies_with_the_parent(fallback: Sandbox, worktree: Path) -> None:
+def test_fallback_child_in_the_group_dies_with_the_parent(processes_with: ProcessFinder, fallback: Sandbox, worktree: Path) -> None:
     marker = f"crewmux-fb-orphan-{uuid.uuid4().hex}"
     result = fallback.run(["sh", "-c", f"sh -c 'sleep 60' {marker} >/dev/null 2>&1 & echo bye"], worktree)
     assert result.ok
-    assert _processes_with(marker) == []
+    assert processes_with(marker) == []
 
 
 @pytest.mark.skipif(not _jail_available(), reason="no writable cgroup here: a setsid daemon escapes the fallback")
-def test_fallback_setsid_daemon_dies_only_thanks_to_the_cgroup_jail(fallback: Sandbox, worktree: Path) -> None:
+def test_fallback_setsid_daemon_dies_only_thanks_to_the_cgroup_jail(processes_with: ProcessFinder, fallback: Sandbox, worktree: Path) -> None:
     marker = f"crewmux-fb-daemon-{uuid.uuid4().hex}"
     script = f"setsid sh -c 'sleep 60' {marker} >/dev/null 2>&1 < /dev/null & sleep 0.3; echo bye"
     result = fallback.run(["sh", "-c", script], worktree)
     assert result.ok
-    assert _processes_with(marker) == []
+    assert processes_with(marker) == []
 
 
 def test_fallback_caps_a_flood(fallback: Sandbox, worktree: Path) -> None:
@@ -133,12 +126,13 @@ def test_fallback_cpu_limit(fallback: Sandbox, worktree: Path) -> None:
 
 @pytest.mark.skipif(os.getuid() == 0 and not _jail_available(),
                     reason="root without a writable cgroup: the kernel exempts root from RLIMIT_NPROC")
-def test_fallback_fork_bomb_is_contained(fallback: Sandbox, worktree: Path) -> None:
+def test_fallback_fork_bomb_is_contained(processes_with: ProcessFinder, fallback: Sandbox, worktree: Path) -> None:
     marker = f"crewmux-fb-bomb-{uuid.uuid4().hex}"
     result = fallback.run(["sh", "-c", "bomb() { bomb | bomb & }; bomb; sleep 30", marker],
                           worktree, timeout=4, limits=Limits(processes=64))
-    assert not result.ok
-    assert _processes_with(marker) == []
+    assert result.stopped == "timeout", result.stopped
+    assert "fork" in result.stderr.lower()  # the process cap was hit ("Cannot fork")
+    assert processes_with(marker) == []
 
 
 def test_fallback_cannot_stop_writes_outside_the_worktree(fallback: Sandbox, worktree: Path) -> None:
@@ -166,3 +160,27 @@ def test_fallback_cannot_stop_network(fallback: Sandbox, worktree: Path) -> None
         conn, _ = listener.accept()  # NOT stopped: the connection arrives
         conn.close()
     assert "CONNECTED" in result.stdout
+
+
+def test_fallback_kills_a_program_that_ignores_sigterm(processes_with: ProcessFinder, fallback: Sandbox, worktree: Path) -> None:
+    marker = f"crewmux-fb-stubborn-{uuid.uuid4().hex}"
+    result = fallback.run(["sh", "-c", "trap '' TERM; while :; do :; done", marker], worktree, timeout=1)
+    assert result.stopped == "timeout"
+    assert 2.5 < result.duration < 8  # the timeout, the 2 s grace, then SIGKILL
+    assert processes_with(marker) == []
+
+
+def test_config_sets_limits_and_default_timeout(worktree: Path) -> None:
+    from crewmux.config import SandboxConfig
+
+    sandbox = Sandbox.from_config(SandboxConfig(require=False, timeout=1.0, memory_mb=300))
+    assert sandbox.limits.memory_mb == 300
+    result = sandbox.run(["sleep", "30"], worktree)
+    assert result.stopped == "timeout" and result.duration < 6
+
+
+def test_fallback_cannot_protect_git_metadata(fallback: Sandbox, git_project: Path) -> None:
+    hook = git_project / ".git" / "hooks" / "post-commit"
+    result = fallback.run(["sh", "-c", "echo '#!/bin/sh' > .git/hooks/post-commit"], git_project)
+    assert result.ok
+    assert hook.exists()  # NOT stopped: the hook would run on the next commit

@@ -123,3 +123,27 @@ def test_stdin_is_fed(sandbox: Sandbox, worktree: Path) -> None:
     data = b"line\n" * 100_000
     result = sandbox.run(["wc", "-l"], worktree, stdin=data)
     assert result.ok and result.stdout.strip() == "100000"
+
+
+def test_playwright_python_with_the_system_chromium(sandbox: Sandbox, worktree: Path) -> None:
+    """How QA can drive a browser inside the sandbox: crewmux's own interpreter (made
+    readable) runs Playwright, which starts Chromium over a pipe, so no network is needed."""
+    import sys
+
+    pytest.importorskip("playwright")
+    chromium = shutil.which("chromium") or shutil.which("chromium-browser")
+    if not chromium:
+        pytest.skip("no system Chromium installed")
+    (worktree / "check.py").write_text(
+        "from playwright.sync_api import sync_playwright\n"
+        "with sync_playwright() as p:\n"
+        f"    browser = p.chromium.launch(executable_path={chromium!r}, args=['--no-sandbox'])\n"
+        "    page = browser.new_page()\n"
+        "    page.set_content(\"<p id=p>x</p><script>document.getElementById('p').textContent = 'pw ' + 6 * 7</script>\")\n"
+        "    print(page.inner_text('#p'))\n"
+        "    browser.close()\n"
+    )
+    prefixes = sorted({Path(sys.prefix).resolve(), Path(sys.base_prefix).resolve()})
+    result = sandbox.run([sys.executable, "check.py"], worktree, readable=prefixes, timeout=90)
+    assert result.ok, result.stderr[-2000:]
+    assert result.stdout.strip() == "pw 42"

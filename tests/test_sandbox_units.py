@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import os
 import signal
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -129,3 +131,30 @@ def test_explain_failure_names_the_cause() -> None:
                                         "likely because the kernel does not allow non-privileged user "
                                         "namespaces. Operation not permitted", {})
     assert "uid map" in explain_failure(err, {})
+
+
+def test_home_and_root_are_never_writable(tmp_path: Path) -> None:
+    from crewmux.workspace.sandbox import Sandbox, writable_refusal
+
+    home = tmp_path / "home" / "me"
+    assert writable_refusal(Path("/"), home) == "it is the root directory"
+    assert "home directory" in (writable_refusal(tmp_path / "home", home) or "")
+    assert "home directory" in (writable_refusal(home, home) or "")
+    assert writable_refusal(home / "project", home) is None
+    with pytest.raises(ValueError, match="refusing to make / writable"):
+        Sandbox(force_unsandboxed=True).run(["true"], Path("/"))
+
+
+def test_stale_jails_of_dead_processes_are_swept(tmp_path: Path) -> None:
+    from crewmux.workspace.sandbox_cgroup import PREFIX, _sweep_stale
+
+    dead = subprocess.Popen(["true"])
+    dead.wait()
+    stale = tmp_path / f"{PREFIX}{dead.pid}-abc"
+    live = tmp_path / f"{PREFIX}{os.getpid()}-def"
+    busy = tmp_path / f"{PREFIX}{dead.pid}-ghi"
+    for d in (stale, live, busy):
+        d.mkdir()
+    (busy / "cgroup.procs").write_text("123")  # a plain dir stands in for a non-empty cgroup
+    _sweep_stale(tmp_path)
+    assert not stale.exists() and live.exists() and busy.exists()

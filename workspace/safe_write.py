@@ -75,6 +75,15 @@ def _lexical_problem(rel: str) -> str | None:
     return None
 
 
+def _escape_problem(base: Path, resolved: Path) -> str | None:
+    """Why a fully resolved path is not a place generated files may go, or None."""
+    if not resolved.is_relative_to(base):
+        return "goes through a symlink that leaves the project"
+    if any(p.casefold() == ".git" for p in resolved.relative_to(base).parts):
+        return "goes through a symlink into .git/"
+    return None
+
+
 def _resolve(root: Path, rel: str) -> tuple[Path | None, str | None]:
     """(resolved target, None) or (None, reason). Follows every symlink on the way."""
     problem = _lexical_problem(rel)
@@ -82,11 +91,11 @@ def _resolve(root: Path, rel: str) -> tuple[Path | None, str | None]:
         return None, problem
     base = root.resolve()
     target = (base / rel).resolve()
-    if target == base or not target.is_relative_to(base):
-        return None, "goes through a symlink that leaves the project"
-    inside = target.relative_to(base).parts
-    if any(p.casefold() == ".git" for p in inside):
-        return None, "goes through a symlink into .git/"
+    if target == base:
+        return None, "not a file path"
+    problem = _escape_problem(base, target)
+    if problem:
+        return None, problem
     if target.is_dir():
         return None, "is a directory"
     return target, None
@@ -164,9 +173,10 @@ def _deletable(root: Path, rel: str) -> tuple[Path | None, str | None]:
         return None, problem
     base = root.resolve()
     parts = [p for p in rel.split("/") if p not in ("", ".")]
-    parent = (base / "/".join(parts[:-1])).resolve() if len(parts) > 1 else base
-    if not parent.is_relative_to(base) or any(p.casefold() == ".git" for p in parent.relative_to(base).parts):
-        return None, "goes through a symlink that leaves the project"
+    parent = (base / "/".join(parts[:-1])).resolve()
+    problem = _escape_problem(base, parent)
+    if problem:
+        return None, problem
     path = parent / parts[-1]
     if not path.is_symlink() and not path.exists():
         return None, "no such file"

@@ -14,14 +14,16 @@ import shutil
 import tempfile
 from collections.abc import Sequence
 from pathlib import Path
-
-from crewmux.config import SandboxConfig
+from typing import TYPE_CHECKING
 from crewmux.workspace.sandbox_bwrap import SANDBOX_HOME, SystemView, bwrap_argv, system_view
 from crewmux.workspace.sandbox_cgroup import CgroupJail
 from crewmux.workspace.sandbox_exec import run_process
 from crewmux.workspace.sandbox_limits import MB, Limits, prlimit_argv
 from crewmux.workspace.sandbox_probe import probe_bwrap
 from crewmux.workspace.sandbox_result import SandboxResult, classify
+
+if TYPE_CHECKING:  # the sandbox itself needs only the standard library
+    from crewmux.config import SandboxConfig
 
 __all__ = ["Limits", "Sandbox", "SandboxResult", "SandboxUnavailable"]
 
@@ -54,6 +56,23 @@ def clean_env(home: str, tmp: str) -> dict[str, str]:
     }
 
 
+def writable_refusal(path: Path, home: Path | None = None) -> str | None:
+    """Why ``path`` must never be the writable place of generated code, or None."""
+    home = (home or Path.home()).resolve()
+    if path == Path("/"):
+        return "it is the root directory"
+    if home == path or home.is_relative_to(path):
+        return "it contains your home directory; use the project's worktree"
+    return None
+
+
+def git_metadata(worktree: Path) -> list[Path]:
+    """The worktree's ``.git`` (a directory, or a git worktree's ``gitdir:`` file). A
+    symlinked ``.git`` points outside the worktree, which is not writable anyway."""
+    dot_git = worktree / ".git"
+    return [dot_git] if dot_git.exists() and not dot_git.is_symlink() else []
+
+
 def count_user_tasks(uid: int) -> int:
     """Tasks (threads included) the user runs now: RLIMIT_NPROC counts all of them."""
     total = 0
@@ -83,8 +102,10 @@ class Sandbox:
         bwrap_path: str | None = AUTO,
         force_unsandboxed: bool = False,
         use_cgroups: bool = True,
+        default_timeout: float = 120.0,
     ) -> None:
         self.require = require
+        self.default_timeout = default_timeout
         self.limits = limits or Limits()
         self.use_cgroups = use_cgroups
         self.view: SystemView = system_view()
@@ -99,7 +120,8 @@ class Sandbox:
 
     @classmethod
     def from_config(cls, config: SandboxConfig) -> Sandbox:
-        return cls(require=config.require, limits=Limits(memory_mb=config.memory_mb))
+        return cls(require=config.require, limits=Limits(memory_mb=config.memory_mb),
+                   default_timeout=config.timeout)
 
     def describe(self) -> str:
         if self.bwrap_ok:
@@ -112,7 +134,7 @@ class Sandbox:
         argv: list[str],
         cwd: Path,
         *,
-        timeout: float = 120.0,
+        timeout: float | None = None,
         env: dict[str, str] | None = None,
         writable: Sequence[Path] | None = None,
         readable: Sequence[Path] | None = None,
@@ -120,6 +142,8 @@ class Sandbox:
         stdin: bytes | None = None,
         limits: Limits | None = None,
     ) -> SandboxResult:
+        """Run ``argv`` in ``cwd`` (the worktree). ``timeout`` defaults to the config's
+        ``sandbox.timeout``; ``env`` is added to the clean environment, never the caller's."""
         if not self.bwrap_ok and self.require:
             raise SandboxUnavailable(
                 self.describe() + " (sandbox.require is set in crewmux.toml, so nothing is run)")
@@ -131,30 +155,18 @@ class Sandbox:
         cwd = Path(cwd).resolve()
         if not cwd.is_dir():
             raise ValueError(f"Sandbox.run: the working directory {cwd} does not exist")
+        for place in [cwd, *(Path(p).resolve() for p in writable or ())]:
+            refused = writable_refusal(place)
+            if refused:
+                raise ValueError(f"Sandbox.run: refusing to make {place} writable: {refused}")
         jail = (CgroupJail.create(max_tasks=limits.processes, memory_bytes=limits.memory_mb * MB)
                 if self.use_cgroups else None)
-        private_tmp: str | None = None
+        private_tmp = None if self.bwrap else tempfile.mkdtemp(prefix="crewmux-sandbox-")
         try:
-            if self.bwrap:
-                home, tmp = SANDBOX_HOME, "/tmp"
-                full_env = {**clean_env(home, tmp), **(env or {})}
-                command = [
-                    *bwrap_argv(self.bwrap, self.view, cwd=cwd, env=full_env,
-                                writable=[Path(p).resolve() for p in writable or ()],
-                                readable=[Path(p).resolve() for p in readable or ()],
-                                network=network, tmp_bytes=limits.tmp_mb * MB),
-                    *prlimit_argv(self.prlimit, limits),
-                    *argv,
-                ]
-                popen_env: dict[str, str] = {}
+            if private_tmp:
+                command, popen_env = self._unsandboxed_command(argv, limits, env, private_tmp)
             else:
-                private_tmp = tempfile.mkdtemp(prefix="crewmux-sandbox-")
-                home = os.path.join(private_tmp, "home")
-                os.mkdir(home)
-                full_env = {**clean_env(home, private_tmp), **(env or {})}
-                nproc = limits.processes + count_user_tasks(os.getuid())
-                command = [*prlimit_argv(self.prlimit, limits, processes=nproc), *argv]
-                popen_env = full_env
+                command, popen_env = self._bwrap_command(argv, cwd, limits, env, writable, readable, network)
             if jail:
                 command = [*jail.wrapper_argv(), *command]
             outcome = run_process(
@@ -162,7 +174,7 @@ class Sandbox:
                 cwd=cwd,
                 env=popen_env,
                 stdin=stdin,
-                timeout=timeout,
+                timeout=self.default_timeout if timeout is None else timeout,
                 output_bytes=limits.output_bytes,
                 flood_bytes=limits.output_bytes * FLOOD_FACTOR,
                 kill_rest=jail.kill_all if jail else None,
@@ -187,3 +199,30 @@ class Sandbox:
             truncated=outcome.stdout.truncated or outcome.stderr.truncated,
             sandboxed=bool(self.bwrap),
         )
+
+    def _bwrap_command(
+        self, argv: list[str], cwd: Path, limits: Limits, env: dict[str, str] | None,
+        writable: Sequence[Path] | None, readable: Sequence[Path] | None, network: bool,
+    ) -> tuple[list[str], dict[str, str]]:
+        """The command line; bwrap itself gets an empty environment (it sets the program's)."""
+        assert self.bwrap and self.prlimit
+        full_env = {**clean_env(SANDBOX_HOME, "/tmp"), **(env or {})}
+        prefix = bwrap_argv(
+            self.bwrap, self.view, cwd=cwd, env=full_env,
+            writable=[Path(p).resolve() for p in writable or ()],
+            readable=[Path(p).resolve() for p in readable or ()],
+            network=network, tmp_bytes=limits.tmp_mb * MB, protect=git_metadata(cwd),
+        )
+        return [*prefix, *prlimit_argv(self.prlimit, limits), *argv], {}
+
+    def _unsandboxed_command(
+        self, argv: list[str], limits: Limits, env: dict[str, str] | None, private_tmp: str,
+    ) -> tuple[list[str], dict[str, str]]:
+        """Limits only; HOME and TMPDIR point into a private directory removed afterwards."""
+        assert self.prlimit
+        home = os.path.join(private_tmp, "home")
+        os.mkdir(home)
+        full_env = {**clean_env(home, private_tmp), **(env or {})}
+        # Outside a user namespace RLIMIT_NPROC counts every process the user has.
+        nproc = limits.processes + count_user_tasks(os.getuid())
+        return [*prlimit_argv(self.prlimit, limits, processes=nproc), *argv], full_env

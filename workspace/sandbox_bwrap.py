@@ -78,8 +78,14 @@ def bwrap_argv(
     readable: Sequence[Path] = (),
     network: bool = False,
     tmp_bytes: int = 512 * 1024 * 1024,
+    protect: Sequence[Path] = (),
 ) -> list[str]:
-    """The full bwrap prefix; the command (with its limits prefix) follows it."""
+    """The full bwrap prefix; the command (with its limits prefix) follows it.
+
+    ``protect``: paths inside the writable places that stay read-only, above all the
+    worktree's ``.git``: a planted hook, ``core.fsmonitor`` or a rewritten ``gitdir:``
+    line would run code on the host the next time crewmux runs git there.
+    """
     argv = [bwrap, *ISOLATION_FLAGS]
     if network:
         argv.append("--share-net")
@@ -99,6 +105,8 @@ def bwrap_argv(
     for path in writable:
         argv += ["--bind", str(path), str(path)]
     argv += ["--bind", str(cwd), str(cwd)]
+    for path in protect:
+        argv += ["--ro-bind", str(path), str(path)]
     # The root itself is bwrap's own tmpfs; read-only so it cannot be filled.
     argv += ["--remount-ro", "/", "--chdir", str(cwd)]
     for key, value in sorted(env.items()):

@@ -20,6 +20,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 
+PREFIX = "crewmux-sandbox-"
+
+
 @dataclass(frozen=True)
 class _Hierarchy:
     mount: Path
@@ -74,10 +77,12 @@ class CgroupJail:
     @classmethod
     def create(cls, *, max_tasks: int, memory_bytes: int) -> CgroupJail | None:
         """A fresh child cgroup with both limits set, or None where that is not possible."""
-        name = f"crewmux-sandbox-{os.getpid()}-{uuid.uuid4().hex[:10]}"
+        name = f"{PREFIX}{os.getpid()}-{uuid.uuid4().hex[:10]}"
         v1_dirs: list[Path] = []
         for hier in _hierarchies():
-            target = hier.mount / hier.path.lstrip("/") / name
+            parent = hier.mount / hier.path.lstrip("/")
+            _sweep_stale(parent)
+            target = parent / name
             try:
                 target.mkdir()
             except OSError:
@@ -166,3 +171,19 @@ def _rmdir(path: Path) -> None:
             return
         except OSError:
             time.sleep(0.02)
+
+
+def _sweep_stale(parent: Path) -> None:
+    """Remove jails left behind by crewmux processes that were killed mid-run. Only empty
+    cgroups can be removed, so a jail still in use is never disturbed."""
+    try:
+        entries = list(parent.glob(PREFIX + "*"))
+    except OSError:
+        return
+    for entry in entries:
+        pid = entry.name[len(PREFIX):].split("-", 1)[0]
+        if pid.isdigit() and not Path(f"/proc/{pid}").exists():
+            try:
+                entry.rmdir()
+            except OSError:
+                continue
