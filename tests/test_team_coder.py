@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import subprocess
 import threading
 import time
 from pathlib import Path
@@ -26,9 +27,9 @@ BAD = f"app.py\n{F}python\ndef hello() -> str\n    return 'hi'\n{F}\n"
 TASK = PlanTask(id="t1", title="hello", files=["app.py"], language="python", acceptance=["hello() == 'hi'"])
 
 
-def run_coder(project: Path, rules: list[dict], *, steer: str | None = None) -> tuple[RunDir, list, list[dict]]:
+def run_coder(project: Path, rules: list[dict], *, steer: str | None = None, edit_format: str = "whole") -> tuple[RunDir, list, list[dict]]:
     with FakeLLMServer({"tps": 0, "ttft": 0, "rules": rules}) as fake:
-        config = Config(default=ModelConfig(provider="ollama", model="fake-coder:7b", base_urls=[fake.url]))
+        config = Config(default=ModelConfig(provider="ollama", model="fake-coder:7b", base_urls=[fake.url]), edit_format=edit_format)
         run = RunDir.create(project, "hello", build_agents(1, 1), config=config.model_dump(mode="json"))
         base = git.start_branch(project, f"crewmux/{run.run_id}")
         if steer:
@@ -86,3 +87,15 @@ def test_path_outside_the_worktree_is_refused_and_reported(git_project: Path):
     assert replies[0].type == "error_report"
     assert "../evil.py" in replies[0].error and "not written" in replies[0].error
     assert not (git_project.parent / "evil.py").exists()
+
+
+def test_search_replace_edits_an_existing_file(git_project: Path):
+    (git_project / "app.py").write_text("def hello() -> str:\n    return 'hello'\n")
+    subprocess.run(["git", "add", "app.py"], cwd=git_project, check=True)
+    subprocess.run(["git", "-c", "user.name=t", "-c", "user.email=t@t", "commit", "-qm", "app"], cwd=git_project, check=True)
+    edit = f"app.py\n{F}python\n<<<<<<< SEARCH\n    return 'hello'\n=======\n    return 'hi'\n>>>>>>> REPLACE\n{F}\n"
+    run, replies, requests = run_coder(git_project, [{"role": "coder", "reply": edit}], edit_format="search_replace")
+    assert [m.type for m in replies] == ["completion"]
+    assert "<<<<<<< SEARCH" in prompts(requests)[0]  # the edit-block instructions were given
+    assert "return 'hello'" in prompts(requests)[0]  # with the file as it is now
+    assert git.show_file(git_project, replies[0].commit, "app.py") == "def hello() -> str:\n    return 'hi'\n"
