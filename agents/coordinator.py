@@ -23,6 +23,7 @@ from typing import Iterator
 
 from crewmux.agents import scheduler
 from crewmux.agents.context import signatures
+from crewmux.agents.integration import integrate
 from crewmux.agents.loop import Agent
 from crewmux.agents.plan_check import check_plan
 from crewmux.agents.report import build_report, write_report
@@ -37,7 +38,7 @@ from crewmux.protocol.rundir import RunDir
 from crewmux.protocol.state import FINISHED, AttemptRecord, RunState, TaskRecord
 from crewmux.workspace import git
 from crewmux.workspace.sandbox import Sandbox
-from crewmux.workspace.validators import CheckResult, Context, format_findings, suite_checks, syntax_checks
+from crewmux.workspace.validators import CheckResult, Context, suite_checks, syntax_checks
 
 INTEGRATION = "integration"  # the worktree holding the run branch
 MAX_PLAN_REQUESTS = 3
@@ -312,46 +313,27 @@ class Coordinator(Agent):
 
     def _merge(self, record: TaskRecord, attempt: AttemptRecord, commit: str) -> None:
         self.set_status("validating", task_id=record.id, attempt=attempt.attempt)
-        before = self.head
-        with self._timed("git"):
-            result = git.merge(self.integration, commit, f"crewmux: merge {record.id} attempt {attempt.attempt}: {record.title}")
-        if not result.ok:
-            attempt.verdict = "conflict"
-            attempt.findings = (
-                "Your work passed QA but does not merge onto the work merged since you started "
-                f"(conflict in {', '.join(result.conflicts) or 'the tree'}). Rebuild it on top of the current files:\n"
-                + result.detail[:3000]
-            )
-            self.events.emit("merge", task_id=record.id, attempt=attempt.attempt, text="conflict", data={"files": result.conflicts})
-            self.console.line(f"!! {record.id}: merge conflict in {', '.join(result.conflicts)}")
+        done = integrate(self.integration, self.head, commit, f"crewmux: merge {record.id} attempt {attempt.attempt}: {record.title}",
+                         self._context)
+        self.timing["git"] += done.git_seconds
+        self.timing["suite"] += done.suite_seconds
+        self.events.emit("merge", task_id=record.id, attempt=attempt.attempt, text=done.outcome,
+                         data={"commit": done.merge_commit, "head": done.head, "files": done.conflicts})
+        if done.outcome != "merged":
+            attempt.verdict = done.outcome
+            attempt.findings = done.findings
+            self.console.line(f"!! {record.id}: " + (f"merge conflict in {', '.join(done.conflicts)}" if done.outcome == "conflict"
+                                                     else f"merge broke the tests; undone, back to {done.head[:10]}"))
             self._failed(record, attempt)
             return
-        with self._timed("suite"):
-            tracked = git.tracked_files(self.integration)
-            checks = suite_checks(self._context(tracked), tracked)
-        broken = [c for c in checks if c.status == "failed"]
-        if broken:
-            with self._timed("git"):
-                git.reset_branch(self.integration, before)
-            attempt.verdict = "reverted"
-            attempt.findings = (
-                "Your work passed QA, but once merged with the others' work the project's tests fail, "
-                "so the merge was undone. Make it work together with the existing code:\n" + format_findings(broken, self.integration)
-            )
-            self.events.emit("merge", task_id=record.id, attempt=attempt.attempt, text="reverted",
-                             data={"commit": result.commit, "back_to": before})
-            self.console.line(f"!! {record.id}: merge broke the tests; reverted to {before[:10]}")
-            self._failed(record, attempt)
-            return
-        self.head = result.commit
+        self.head = done.head
         attempt.verdict = "pass"
         attempt.finished_at = time.time()
         attempt.seconds = round(attempt.finished_at - attempt.started_at, 3)
         record.status = "passed"
-        record.merged_commit = result.commit
+        record.merged_commit = done.head
         record.assignee = None
-        self.events.emit("merge", task_id=record.id, attempt=attempt.attempt, text="merged", data={"commit": result.commit})
-        self.console.line(f"== {record.id} merged ({result.commit[:10]}) on try {attempt.attempt}")
+        self.console.line(f"== {record.id} merged ({done.head[:10]}) on try {attempt.attempt}")
         self._dispatch()
         self._maybe_finish()
 
