@@ -238,7 +238,7 @@ class Coordinator(Agent):
             record.attempts.append(AttemptRecord(attempt=attempt, coder=coder, escalated=escalated, model=model, started_at=time.time()))
             self.send(TaskAssignment(
                 run_id=self.run_id, sender=self.name, recipient=coder, task_id=task_id, task=task, attempt=attempt,
-                branch=f"{self.branch}-{task_id}", base_ref=base, feedback=feedback,
+                branch=f"{self.branch}-{task_id}-a{attempt}", base_ref=base, feedback=feedback,
                 context=signatures(self.integration, dep_files) if dep_files else "", escalated=escalated,
             ))
             self.console.line(f"-> {task_id} attempt {attempt} to {coder}{' (escalated to ' + model + ')' if escalated else ''}")

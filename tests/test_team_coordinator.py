@@ -99,6 +99,9 @@ def test_dispatch_review_merge_redelivery_and_restart(git_project: Path):
                          kind="stuck", error="stuck: the same error 3 times in a row"))
     retry = [m for m in drain(run, "coder-2") if m.task_id == "t2"]
     assert [m.attempt for m in retry] == [1, 2] and "stuck" in retry[1].feedback
+    # Each attempt has its own branch: a retry may go to another coder while the first
+    # coder's worktree still has the old attempt checked out.
+    assert [m.branch for m in retry] == [f"crewmux/{run.run_id}-t2-a1", f"crewmux/{run.run_id}-t2-a2"]
     # A late message about an attempt that is over changes nothing.
     c.handle(Completion(run_id=run.run_id, sender="coder-2", recipient="coordinator", task_id="t2", attempt=1, commit=done.commit))
     assert drain(run, "qa") == []
