@@ -458,6 +458,7 @@ class Coordinator(Agent):
     def _end(self, status: str, reason: str, checks: list[CheckResult] | None = None) -> None:
         self.state.phase = "finished"
         self._save()
+        git.release_branch(self.integration)  # the user may now check out crewmux/<run-id>
         report = build_report(self.run, self.state, status, reason,
                               [{"name": c.name, "status": c.status, "detail": c.detail[:1000]} for c in checks or []],
                               self.state.started_at)

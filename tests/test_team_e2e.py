@@ -118,7 +118,8 @@ def test_python_cli_syntax_error_fixed_on_try_two(git_project: Path, tmp_path: P
     assert "def main(argv: list[str]) -> int:" in team.show("wordcount/cli.py")
     # The merged branch really works: run the CLI from a checkout of it.
     checkout = tmp_path / "checkout"
-    git(git_project, "worktree", "add", "-q", "--detach", str(checkout), f"crewmux/{team.rundir.run_id}")
+    # The branch is free to check out (the run's own worktree let go of it at the end).
+    git(git_project, "worktree", "add", "-q", str(checkout), f"crewmux/{team.rundir.run_id}")
     (checkout / "words.txt").write_text("the quick brown fox\n")
     out = subprocess.run([sys.executable, "-m", "wordcount", "words.txt"], cwd=checkout, capture_output=True, text=True)
     assert out.stdout.strip() == "4"

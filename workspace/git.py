@@ -147,6 +147,11 @@ def merge(worktree: Path, commit: str, message: str, max_detail: int = 4000) -> 
     return MergeResult(False, rev(worktree), conflicts, detail)
 
 
+def release_branch(worktree: Path) -> None:
+    """Detach the worktree from its branch, so the user can check the branch out elsewhere."""
+    git(worktree, "checkout", "-q", "--detach", check=False)
+
+
 def reset_branch(worktree: Path, commit: str) -> None:
     """Undo a merge by moving the worktree's branch back (nobody else builds on it)."""
     git(worktree, "reset", "-q", "--hard", commit)
