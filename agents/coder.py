@@ -32,6 +32,7 @@ class Coder(Agent):
 
     def on_start(self) -> None:
         self.talker = Talker(self, "coder")
+        self.talker.warm(self.config.for_role("coder"))
         self.sandbox = Sandbox.from_config(self.config.sandbox)
         self.worktree = self.run.worktree(self.name)
         self.console.line(self.sandbox.describe())

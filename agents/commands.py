@@ -44,9 +44,12 @@ def cmd_run(args: argparse.Namespace) -> int:
         config = config.model_copy(update={"budgets": config.budgets.model_copy(update={"wall_seconds": args.wall})})
     try:
         git.ensure_repo(project)
+        local = git.uncommitted(project) if git.has_commits(project) else []
     except git.GitError as exc:
         print(f"crewmux run: {exc}", file=sys.stderr)
         return 2
+    if local:
+        print(f"note: {len(local)} uncommitted file(s) (e.g. {local[0]}) are not part of the run: it starts from HEAD")
     run = RunDir.create(project, brief, build_agents(config.coders, args.qa), config=config.model_dump(mode="json"))
     if not args.headless:
         print("crewmux run: the dashboard is not part of this build yet; running headless (use --headless to say so)")

@@ -23,6 +23,7 @@ from typing import Iterator
 
 from crewmux.agents import scheduler
 from crewmux.agents.context import signatures
+from crewmux.agents.integration import integrate
 from crewmux.agents.loop import Agent
 from crewmux.agents.plan_check import check_plan
 from crewmux.agents.report import build_report, write_report
@@ -33,10 +34,11 @@ from crewmux.protocol.messages import (
     TaskAssignment,
 )
 from crewmux.protocol.plan import Plan
+from crewmux.protocol.rundir import RunDir
 from crewmux.protocol.state import FINISHED, AttemptRecord, RunState, TaskRecord
 from crewmux.workspace import git
 from crewmux.workspace.sandbox import Sandbox
-from crewmux.workspace.validators import CheckResult, Context, format_findings, suite_checks, syntax_checks
+from crewmux.workspace.validators import CheckResult, Context, suite_checks, syntax_checks
 
 INTEGRATION = "integration"  # the worktree holding the run branch
 MAX_PLAN_REQUESTS = 3
@@ -46,6 +48,11 @@ BUDGET_TICK = "budget-check"
 
 class Coordinator(Agent):
     role = "coordinator"
+
+    def __init__(self, run: RunDir, name: str, **kwargs: float) -> None:
+        super().__init__(run, name, **kwargs)
+        self._lock = threading.RLock()  # the mail thread's controls and the main thread's messages
+        self._loaded = False  # state.json is read in on_start, after the mail thread started
 
     # -- start and resume ------------------------------------------------------------------
     def on_start(self) -> None:
@@ -61,7 +68,14 @@ class Coordinator(Agent):
         self.others = [a.name for a in agents if a.name != self.name]
         git.ensure_repo(self.project)
         git.start_branch(self.project, self.branch)
+        git.prune_worktrees(self.project)
         git.add_worktree(self.project, self.integration, self.branch, branch=self.branch)
+        self.head = git.rev(self.integration)
+        # Every agent's worktree is made here, one after the other: concurrent
+        # `git worktree add` calls from the agents themselves race on the repository.
+        for agent in agents:
+            if agent.role in ("coder", "qa"):
+                git.add_worktree(self.project, self.run.worktree(agent.name), self.head)
         self.plan: Plan | None = Plan.model_validate_json(self.run.plan_json.read_bytes()) if self.run.plan_json.is_file() else None
         if self.run.state_json.is_file():
             self.state = RunState.model_validate_json(self.run.state_json.read_bytes())
@@ -70,6 +84,7 @@ class Coordinator(Agent):
             coders = [a.name for a in agents if a.role == "coder"]
             self.state = RunState(run_id=self.run_id, coders=coders, started_at=time.time())
         self._handled = set(self.state.handled)
+        self._loaded = True
         threading.Thread(target=self._budget_clock, name="budget", daemon=True).start()
         if self.state.phase == "finished":
             self.stop(0)
@@ -78,10 +93,24 @@ class Coordinator(Agent):
             self.run.update_info(status="planning")
             self._request_plan("")
         elif self.state.phase == "building":
+            self._interrupted_merges()
             self._dispatch()
         elif self.state.phase == "integrating":
             self._finish()
         self._save()
+
+    def _interrupted_merges(self) -> None:
+        """A crash mid-merge: undo the merge if it was made, and count the attempt as failed."""
+        for record in [t for t in self.state.tasks.values() if t.status == "merging"]:
+            attempt = record.attempts[-1]
+            subject = git.git(self.integration, "log", "-1", "--format=%s").stdout.strip()
+            if subject.startswith(f"crewmux: merge {record.id} attempt {attempt.attempt}:"):
+                git.reset_branch(self.integration, git.rev(self.integration, "HEAD^1"))
+                self.head = git.rev(self.integration)
+            attempt.verdict = "error"
+            attempt.findings = "the coordinator stopped while merging this work; it is built again"
+            self.console.line(f"   {record.id}: merge interrupted by a restart; building it again")
+            self._failed(record, attempt)
 
     # -- messages ---------------------------------------------------------------------------
     def handle(self, message: Message) -> None:
@@ -89,17 +118,57 @@ class Coordinator(Agent):
             self.console.line(f"already handled {message.type} {message.id}; not acting twice")
             return
         started = time.perf_counter()
-        try:
-            self._act(message)
-        except Exception as exc:
-            # A coordinator that cannot go on must end the run with the reason, not hang it.
-            self.console.line(f"!! internal error handling {message.type}: {type(exc).__name__}: {exc}")
-            if self.state.phase != "finished":
-                self._end("failed", f"the coordinator failed handling {message.type}: {type(exc).__name__}: {exc}")
-        self._remember(message.id)
-        self._save()
+        with self._lock:
+            try:
+                self._act(message)
+            except Exception as exc:
+                # A coordinator that cannot go on must end the run with the reason, not hang it.
+                self.console.line(f"!! internal error handling {message.type}: {type(exc).__name__}: {exc}")
+                if self.state.phase != "finished":
+                    self._end("failed", f"the coordinator failed handling {message.type}: {type(exc).__name__}: {exc}")
+            self._remember(message.id)
+            self._save()
         self.timing["handle"] += time.perf_counter() - started
         self.timing["messages"] += 1
+
+    def on_control(self, message: Control) -> None:
+        """A human's pause/resume of a coder, skip or retry of a task (arrives on the mail thread)."""
+        target = message.target
+        if not target or target == self.name or message.action not in ("pause", "resume", "skip", "retry"):
+            return
+        if not self._loaded:
+            self.console.line(f"{message.action} {target} arrived before the run was loaded; send it again")
+            return
+        with self._lock:
+            if message.action in ("pause", "resume"):
+                paused = set(self.state.paused_agents)
+                (paused.add if message.action == "pause" else paused.discard)(target)
+                self.state.paused_agents = sorted(paused)
+            elif self.state.phase == "building" and target in self.state.tasks:
+                self._by_hand(message.action, self.state.tasks[target], message.reason)
+            else:
+                self.console.line(f"cannot {message.action} {target}: no such task while building")
+                return
+            self._save()
+
+    def _by_hand(self, action: str, record: TaskRecord, why: str) -> None:
+        if action == "skip" and record.status not in FINISHED:
+            record.status = "skipped"
+            record.assignee = None
+            record.reason = f"skipped by a human{': ' + why if why else ''}"
+            blocked = scheduler.block_dependents(self.state, record.id)
+            self.console.line(f"== {record.id} skipped by hand" + (f"; blocked: {', '.join(blocked)}" if blocked else ""))
+        elif action == "retry" and record.status in ("failed", "blocked", "skipped"):
+            # One more attempt: the budget check counts attempts, so a retried task gets exactly one.
+            for task in [record, *(self.state.tasks[t] for t in scheduler.dependents_of(self.state, record.id))]:
+                if task.status in ("failed", "blocked", "skipped"):
+                    task.status, task.reason = "pending", ""
+            self.console.line(f"== {record.id} retried by hand")
+        else:
+            self.console.line(f"cannot {action} {record.id}: it is {record.status}")
+            return
+        self._dispatch()
+        self._maybe_finish()
 
     def _act(self, message: Message) -> None:
         if self.state.phase == "finished":
@@ -119,13 +188,6 @@ class Coordinator(Agent):
             self.console.line(f"ignoring a {message.type} message from {message.sender}")
         self._check_budgets()
 
-    def on_control(self, message: Control) -> None:
-        # Skip or retry a task by hand: handled on the main thread through our own mailbox.
-        if message.action in ("pause", "resume") and message.target and message.target != self.name:
-            paused = set(self.state.paused_agents)
-            (paused.add if message.action == "pause" else paused.discard)(message.target)
-            self.state.paused_agents = sorted(paused)
-
     # -- planning ---------------------------------------------------------------------------
     def _request_plan(self, feedback: str) -> None:
         self.state.plan_requests += 1
@@ -135,6 +197,9 @@ class Coordinator(Agent):
 
     def _on_plan(self, message: PlanMessage) -> None:
         self.state.tokens += message.tokens
+        if message.task_id and self.state.phase == "building":
+            self._on_split(message)
+            return
         if self.state.phase != "planning":
             self.console.line("a plan arrived after planning ended; ignored")
             return
@@ -159,7 +224,7 @@ class Coordinator(Agent):
     # -- building ---------------------------------------------------------------------------
     def _dispatch(self) -> None:
         assert self.plan is not None
-        base = git.rev(self.integration)
+        base = self.head
         for task_id, coder in scheduler.assignments(self.state):
             record = self.state.tasks[task_id]
             task = self.plan.task(task_id)
@@ -173,7 +238,7 @@ class Coordinator(Agent):
             record.attempts.append(AttemptRecord(attempt=attempt, coder=coder, escalated=escalated, model=model, started_at=time.time()))
             self.send(TaskAssignment(
                 run_id=self.run_id, sender=self.name, recipient=coder, task_id=task_id, task=task, attempt=attempt,
-                branch=f"{self.branch}-{task_id}", base_ref=base, feedback=feedback,
+                branch=f"{self.branch}-{task_id}-a{attempt}", base_ref=base, feedback=feedback,
                 context=signatures(self.integration, dep_files) if dep_files else "", escalated=escalated,
             ))
             self.console.line(f"-> {task_id} attempt {attempt} to {coder}{' (escalated to ' + model + ')' if escalated else ''}")
@@ -219,6 +284,10 @@ class Coordinator(Agent):
         if message.sender == self.cto or message.kind == "plan":
             if self.state.phase == "planning":
                 self._end("failed", f"planning failed: {message.error.splitlines()[0]}")
+            elif self._awaiting_split(message.task_id):
+                self._give_up(self.state.tasks[message.task_id or ""], f"could not be split: {message.error.splitlines()[0]}")
+                self._dispatch()
+                self._maybe_finish()
             return
         current = self._current(message.task_id, message.attempt, "running")
         if current is None:
@@ -244,44 +313,27 @@ class Coordinator(Agent):
 
     def _merge(self, record: TaskRecord, attempt: AttemptRecord, commit: str) -> None:
         self.set_status("validating", task_id=record.id, attempt=attempt.attempt)
-        before = git.rev(self.integration)
-        with self._timed("git"):
-            result = git.merge(self.integration, commit, f"crewmux: merge {record.id} attempt {attempt.attempt}: {record.title}")
-        if not result.ok:
-            attempt.verdict = "conflict"
-            attempt.findings = (
-                "Your work passed QA but does not merge onto the work merged since you started "
-                f"(conflict in {', '.join(result.conflicts) or 'the tree'}). Rebuild it on top of the current files:\n"
-                + result.detail[:3000]
-            )
-            self.events.emit("merge", task_id=record.id, attempt=attempt.attempt, text="conflict", data={"files": result.conflicts})
-            self.console.line(f"!! {record.id}: merge conflict in {', '.join(result.conflicts)}")
+        done = integrate(self.integration, self.head, commit, f"crewmux: merge {record.id} attempt {attempt.attempt}: {record.title}",
+                         self._context)
+        self.timing["git"] += done.git_seconds
+        self.timing["suite"] += done.suite_seconds
+        self.events.emit("merge", task_id=record.id, attempt=attempt.attempt, text=done.outcome,
+                         data={"commit": done.merge_commit, "head": done.head, "files": done.conflicts})
+        if done.outcome != "merged":
+            attempt.verdict = done.outcome
+            attempt.findings = done.findings
+            self.console.line(f"!! {record.id}: " + (f"merge conflict in {', '.join(done.conflicts)}" if done.outcome == "conflict"
+                                                     else f"merge broke the tests; undone, back to {done.head[:10]}"))
             self._failed(record, attempt)
             return
-        with self._timed("suite"):
-            tracked = git.tracked_files(self.integration)
-            checks = suite_checks(self._context(tracked), tracked)
-        broken = [c for c in checks if c.status == "failed"]
-        if broken:
-            git.reset_branch(self.integration, before)
-            attempt.verdict = "reverted"
-            attempt.findings = (
-                "Your work passed QA, but once merged with the others' work the project's tests fail, "
-                "so the merge was undone. Make it work together with the existing code:\n" + format_findings(broken, self.integration)
-            )
-            self.events.emit("merge", task_id=record.id, attempt=attempt.attempt, text="reverted",
-                             data={"commit": result.commit, "back_to": before})
-            self.console.line(f"!! {record.id}: merge broke the tests; reverted to {before[:10]}")
-            self._failed(record, attempt)
-            return
+        self.head = done.head
         attempt.verdict = "pass"
         attempt.finished_at = time.time()
         attempt.seconds = round(attempt.finished_at - attempt.started_at, 3)
         record.status = "passed"
-        record.merged_commit = result.commit
+        record.merged_commit = done.head
         record.assignee = None
-        self.events.emit("merge", task_id=record.id, attempt=attempt.attempt, text="merged", data={"commit": result.commit})
-        self.console.line(f"== {record.id} merged ({result.commit[:10]}) on try {attempt.attempt}")
+        self.console.line(f"== {record.id} merged ({done.head[:10]}) on try {attempt.attempt}")
         self._dispatch()
         self._maybe_finish()
 
@@ -292,12 +344,62 @@ class Coordinator(Agent):
         if decision.action == "retry":
             record.status = "pending"
             self.console.line(f"   {record.id}: retry as attempt {decision.attempt}{' (escalated)' if decision.escalated else ''}")
+        elif self._may_split(record):
+            self._request_split(record)
         else:
-            record.status = "failed"
-            record.reason = decision.reason
-            record.assignee = None
-            blocked = scheduler.block_dependents(self.state, record.id)
-            self.console.line(f"!! {record.id} failed: {decision.reason}" + (f"; blocked: {', '.join(blocked)}" if blocked else ""))
+            self._give_up(record, decision.reason)
+        self._dispatch()
+        self._maybe_finish()
+
+    def _give_up(self, record: TaskRecord, reason: str) -> None:
+        record.status = "failed"
+        record.reason = reason
+        record.assignee = None
+        blocked = scheduler.block_dependents(self.state, record.id)
+        self.console.line(f"!! {record.id} failed: {reason}" + (f"; blocked: {', '.join(blocked)}" if blocked else ""))
+
+    # -- splitting a task that keeps failing ------------------------------------------------------
+    def _may_split(self, record: TaskRecord) -> bool:
+        made_by_split = any(record.id in new for new in self.state.splits.values())
+        return self.config.budgets.split_failing and record.id not in self.state.splits and not made_by_split
+
+    def _awaiting_split(self, task_id: str | None) -> bool:
+        record = self.state.tasks.get(task_id or "")
+        return record is not None and record.status == "running" and record.assignee == self.cto
+
+    def _request_split(self, record: TaskRecord) -> None:
+        assert self.plan is not None
+        record.status = "running"
+        record.assignee = self.cto  # the CTO holds it until the smaller tasks come back
+        self.send(PlanRequest(run_id=self.run_id, sender=self.name, recipient=self.cto, task_id=record.id, brief=self.info.brief,
+                              split_task=self.plan.task(record.id), feedback=record.attempts[-1].findings if record.attempts else ""))
+        self.console.line(f"   {record.id} used its attempts: asked {self.cto} to split it")
+
+    def _on_split(self, message: PlanMessage) -> None:
+        assert self.plan is not None
+        old_id = message.task_id or ""
+        if not self._awaiting_split(old_id):
+            self.console.line(f"a split of {old_id} arrived that was not asked for; ignored")
+            return
+        record = self.state.tasks[old_id]
+        taken = set(self.state.tasks)
+        new = message.plan.tasks
+        clash = [t.id for t in new if t.id in taken]
+        allowed = taken | {t.id for t in new}
+        unknown = [d for t in new for d in t.depends_on if d not in allowed or d == old_id]
+        if clash or unknown or not new:
+            self._give_up(record, f"the CTO's split was unusable (ids taken: {clash}, unknown dependencies: {unknown})")
+        else:
+            new_ids = [t.id for t in new]
+            for task in self.plan.tasks:
+                if old_id in task.depends_on:
+                    task.depends_on = [d for d in task.depends_on if d != old_id] + new_ids
+            self.plan.tasks.extend(new)
+            atomic_write_json(self.run.plan_json, self.plan.model_dump(mode="json"))
+            scheduler.split(self.state, old_id, [(t.id, t.title, list(t.depends_on)) for t in new])
+            self.state.splits[old_id] = new_ids
+            self.events.emit("run", task_id=old_id, text="split", data={"into": new_ids})
+            self.console.line(f"== {old_id} split into {', '.join(new_ids)}")
         self._dispatch()
         self._maybe_finish()
 
@@ -356,6 +458,7 @@ class Coordinator(Agent):
     def _end(self, status: str, reason: str, checks: list[CheckResult] | None = None) -> None:
         self.state.phase = "finished"
         self._save()
+        git.release_branch(self.integration)  # the user may now check out crewmux/<run-id>
         report = build_report(self.run, self.state, status, reason,
                               [{"name": c.name, "status": c.status, "detail": c.detail[:1000]} for c in checks or []],
                               self.state.started_at)
@@ -392,4 +495,6 @@ class Coordinator(Agent):
     def _save(self) -> None:
         self.state.updated_at = time.time()
         with self._timed("state"):
-            atomic_write_json(self.run.state_json, self.state.model_dump(mode="json"))
+            # Atomic (rename) but not fsynced: a crash of the process never leaves half a
+            # file, and the messages behind every change are already durable in the mailboxes.
+            atomic_write_json(self.run.state_json, self.state.model_dump(mode="json"), fsync=False)

@@ -25,6 +25,7 @@ class CTO(Agent):
 
     def on_start(self) -> None:
         self.talker = Talker(self, "cto")
+        self.talker.warm(self.config.for_role("cto"))
 
     def handle(self, message: Message) -> None:
         if isinstance(message, PlanRequest):

@@ -131,14 +131,3 @@ def _parallel_clashes(tasks: list[PlanTask]) -> list[str]:
                         f"make one depend on the other or give the file to one task"
                     )
     return problems
-
-
-def dependents(tasks: list[PlanTask], task_id: str) -> set[str]:
-    """Every task that depends on ``task_id``, directly or through others."""
-    found: set[str] = set()
-    frontier = {task_id}
-    while frontier:
-        nxt = {t.id for t in tasks if set(t.depends_on) & frontier and t.id not in found}
-        found |= nxt
-        frontier = nxt
-    return found

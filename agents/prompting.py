@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, TypeVar
 
 from pydantic import BaseModel
 
+from crewmux.agents.llm.client import LLMClient
 from crewmux.agents.llm.errors import LLMCancelled
 from crewmux.agents.llm.types import ChatMessage, ChatRequest, ChatResult, RequestMeta
 from crewmux.agents.loop import AgentStopped
@@ -37,15 +38,17 @@ class Talker:
     def __init__(self, agent: "Agent", role: str) -> None:
         self.agent = agent
         self.role = role
-        self._clients: dict[str, object] = {}
+        self._clients: dict[str, LLMClient] = {}
 
-    def _client(self, model: ModelConfig):
-        from crewmux.agents.llm.client import LLMClient
-
+    def _client(self, model: ModelConfig) -> LLMClient:
         key = model.model_dump_json()
         if key not in self._clients:
             self._clients[key] = LLMClient(model, log_path=self.agent.run.llm_log(self.agent.name))
         return self._clients[key]
+
+    def warm(self, model: ModelConfig) -> None:
+        """Make the model's client now, at start-up, not inside the first task's time."""
+        self._client(model)
 
     def _request(self, messages: list[ChatMessage], model: ModelConfig, task: str, attempt: int) -> ChatRequest:
         meta = RequestMeta(run=self.agent.run_id, role=self.role, agent=self.agent.name, task=task, attempt=attempt)

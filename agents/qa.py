@@ -16,7 +16,7 @@ from crewmux.agents.llm.types import ChatMessage, LLMError
 from crewmux.agents.loop import Agent
 from crewmux.agents.prompting import Talker, prompt
 from crewmux.protocol.messages import Check, Message, ReviewRequest, ReviewResult
-from crewmux.protocol.plan import PlanTask
+from crewmux.protocol.plan import Plan, PlanTask
 from crewmux.workspace import git
 from crewmux.workspace.safe_write import apply_files
 from crewmux.workspace.sandbox import Sandbox
@@ -56,6 +56,7 @@ class QA(Agent):
 
     def on_start(self) -> None:
         self.talker = Talker(self, "qa")
+        self.talker.warm(self.config.for_role("qa"))
         self.sandbox = Sandbox.from_config(self.config.sandbox)
         self.worktree = self.run.worktree(self.name)
         self.console.line(self.sandbox.describe())
@@ -80,7 +81,8 @@ class QA(Agent):
             files += written
             commit = git.commit_all(self.worktree, f"crewmux qa: tests for {task.id} from its acceptance criteria") or commit
         self.set_status("validating")
-        ctx = Context(self.worktree, files, self.sandbox, timeout=self.config.sandbox.timeout, artifacts=self.run.artifacts_dir)
+        ctx = Context(self.worktree, files, self.sandbox, timeout=self.config.sandbox.timeout, artifacts=self.run.artifacts_dir,
+                      pending=self._pending_files(task))
         checks = review_checks(ctx, git.tracked_files(self.worktree), label=f"{task.id}-a{request.attempt}")
         for check in checks:
             self.console.line(f"   {check.name}: {check.status} {check.detail.splitlines()[0] if check.detail else ''}")
@@ -95,6 +97,14 @@ class QA(Agent):
             attempt=request.attempt, commit=commit, verdict=outcome,
             checks=[Check(name=c.name, status=c.status, detail=c.detail[:2000]) for c in checks], findings=findings,
         ))
+
+    def _pending_files(self, task: PlanTask) -> tuple[str, ...]:
+        """Files other tasks of the plan will make, not yet in this worktree."""
+        try:
+            plan = Plan.model_validate_json(self.run.plan_json.read_bytes())
+        except (OSError, ValueError):
+            return ()
+        return tuple(sorted({f for t in plan.tasks if t.id != task.id for f in t.files if not (self.worktree / f).exists()}))
 
     # -- tests from the acceptance criteria -----------------------------------------------
     def _tests_for(self, task: PlanTask, files: list[str], attempt: int, notes: list[str]) -> list[str]:

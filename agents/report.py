@@ -11,7 +11,7 @@ import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from crewmux.protocol.events import Event, EventFollower
+from crewmux.protocol.events import Event, read_events
 from crewmux.protocol.fsutil import atomic_write, atomic_write_json
 from crewmux.protocol.rundir import RunDir
 from crewmux.protocol.state import RunState
@@ -70,22 +70,13 @@ def usage_by_attempt(events_dir: Path) -> tuple[dict[tuple[str, int], Usage], Us
     per: dict[tuple[str, int], Usage] = {}
     total = Usage()
     for path in sorted(events_dir.glob("*.jsonl")):
-        for event in _all_events(path):
+        for event in read_events(path):
             if event.kind != "llm":
                 continue
             total.add(event)
             if event.task_id:
                 per.setdefault((event.task_id, event.attempt or 0), Usage()).add(event)
     return per, total
-
-
-def _all_events(path: Path) -> list[Event]:
-    # Chunked: read_events asks read() for 1 TiB at once, which can raise MemoryError.
-    follower = EventFollower(path)
-    events: list[Event] = []
-    while chunk := follower.read_new():
-        events += chunk
-    return events
 
 
 def build_report(run: RunDir, state: RunState, status: str, reason: str, checks: list[dict], started: float,
@@ -140,7 +131,7 @@ def render_markdown(report: dict) -> str:
         f"**Verdict: {report['status']}** — {report['reason']}",
         "",
         f"- tasks: {report['tasks_passed']} passed, {report['tasks_failed']} failed, {report['tasks_blocked']} blocked, of {report['tasks_total']}",
-        f"- passed on try: " + (", ".join(f"{k}: {v}" for k, v in sorted(report["passed_on_try"].items())) or "none"),
+        "- passed on try: " + (", ".join(f"{k}: {v}" for k, v in sorted(report["passed_on_try"].items())) or "none"),
         f"- escalations: {report['escalations']}",
         f"- tokens: {report['tokens']} in {report['llm_calls']} LLM calls" + (f", {report['tps']} tokens/s" if report["tps"] else ""),
         f"- wall time: {report['seconds']} s",

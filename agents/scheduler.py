@@ -12,6 +12,7 @@ from crewmux.config import Budgets
 from crewmux.protocol.state import FINISHED, RunState, TaskRecord
 
 ACTIVE = frozenset({"running", "in_review", "merging"})
+SPLIT_REASON = "split into "  # a skipped task whose work moved to smaller tasks
 
 
 def ready_tasks(state: RunState) -> list[str]:
@@ -65,6 +66,17 @@ def after_failure(task: TaskRecord, budgets: Budgets) -> Decision:
     return Decision("retry", escalated=done >= budgets.escalate_after, attempt=done + 1)
 
 
+def dependents_of(state: RunState, task_id: str) -> list[str]:
+    """Every task depending on ``task_id``, directly or through others."""
+    found: list[str] = []
+    frontier = {task_id}
+    while frontier:
+        nxt = {t.id for t in state.tasks.values() if set(t.depends_on) & frontier and t.id not in found}
+        found += sorted(nxt)
+        frontier = nxt
+    return found
+
+
 def block_dependents(state: RunState, failed_id: str) -> list[str]:
     """Mark every unfinished task that depends (transitively) on ``failed_id`` blocked."""
     blocked: list[str] = []
@@ -89,7 +101,7 @@ def all_finished(state: RunState) -> bool:
 
 def verdict(state: RunState) -> tuple[Literal["succeeded", "partial", "failed"], str]:
     """The run's outcome once every task is finished."""
-    tasks = list(state.tasks.values())
+    tasks = [t for t in state.tasks.values() if not (t.status == "skipped" and t.reason.startswith(SPLIT_REASON))]
     passed = [t for t in tasks if t.status == "passed"]
     bad = [t for t in tasks if t.status != "passed"]
     if not bad:
@@ -98,3 +110,17 @@ def verdict(state: RunState) -> tuple[Literal["succeeded", "partial", "failed"],
     if not passed:
         return "failed", f"no task passed: {reasons}"
     return "partial", f"{len(passed)} of {len(tasks)} tasks passed; {reasons}"
+
+
+def split(state: RunState, old_id: str, new: list[tuple[str, str, list[str]]]) -> None:
+    """Replace a task by smaller ones (id, title, depends_on); its dependents wait for all of them."""
+    old = state.tasks[old_id]
+    new_ids = [task_id for task_id, _, _ in new]
+    for task_id, title, depends_on in new:
+        state.tasks[task_id] = TaskRecord(id=task_id, title=title, depends_on=depends_on)
+    for task in state.tasks.values():
+        if old_id in task.depends_on:
+            task.depends_on = [d for d in task.depends_on if d != old_id] + new_ids
+    old.status = "skipped"
+    old.assignee = None
+    old.reason = SPLIT_REASON + ", ".join(new_ids)

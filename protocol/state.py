@@ -57,3 +57,4 @@ class RunState(BaseModel):
     updated_at: float = 0.0
     started_at: float = 0.0
     plan_requests: int = Field(default=0, description="Plan requests sent to the CTO (re-plans included)")
+    splits: dict[str, list[str]] = Field(default_factory=dict, description="Task split by the CTO -> the tasks replacing it")

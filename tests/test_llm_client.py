@@ -439,3 +439,42 @@ def test_list_models_unreachable_names_the_server() -> None:
     with client_for("ollama", [url]) as client:
         with pytest.raises(LLMError, match="cannot connect"):
             client.list_models()
+
+
+def test_a_failing_callback_propagates_and_frees_the_endpoint(fake) -> None:
+    server = fake({"default": REPLY})
+
+    def explode(kind: str, text: str) -> None:
+        raise RuntimeError("pane closed")
+
+    with client_for("ollama", [server.url]) as client:
+        with pytest.raises(RuntimeError, match="pane closed"):
+            client.chat(ask(), on_chunk=explode)
+        assert client.pool.endpoints[0].in_flight == 0
+        assert client.chat(ask()).text == REPLY
+
+
+@pytest.mark.parametrize("provider", PROVIDERS)
+def test_schema_parameter_refused_falls_back_to_the_prompt(fake, provider: str) -> None:
+    server = fake(
+        {
+            "rules": [{"structured": True, "fault": "http_400", "error_message": "json_schema response_format is not supported"}],
+            "default": '{"summary": "s", "tasks": ["a"]}',
+        }
+    )
+    with client_for(provider, [server.url]) as client:
+        plan, _ = client.chat_structured(ask(), Plan)
+    assert plan.tasks == ["a"]
+    fallback = server.requests[-1]["body"]
+    assert not any(key in fallback for key in ("format", "response_format", "output_config"))
+    prompt = fallback.get("system", "") + "".join(m["content"] for m in fallback["messages"])
+    assert '"title": "Plan"' in prompt  # the schema went into the prompt
+
+
+def test_other_4xx_on_structured_is_not_hidden(fake) -> None:
+    server = fake({"default": {"fault": "http_400", "error_message": "messages: too long"}})
+    with client_for("openai", [server.url]) as client:
+        with pytest.raises(LLMError, match="too long") as info:
+            client.chat_structured(ask(), Plan)
+    assert info.value.status == 400 and info.value.kind == "http_4xx"
+    assert len(server.requests) == 1

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from crewmux.agents.plan_check import check_plan, dependents, find_cycle
-from crewmux.agents.scheduler import after_failure, assignments, block_dependents, ready_tasks, verdict
+from crewmux.agents.plan_check import check_plan, find_cycle
+from crewmux.agents.scheduler import after_failure, assignments, block_dependents, dependents_of, ready_tasks, verdict
 from crewmux.agents.stuck import StuckDetector
 from crewmux.config import Budgets
 from crewmux.protocol.plan import Plan, PlanTask
@@ -47,8 +47,8 @@ def test_parallel_tasks_writing_one_file():
 
 
 def test_dependents_are_transitive():
-    p = plan(("a", [], []), ("b", ["a"], []), ("c", ["b"], []), ("d", [], []))
-    assert dependents(p.tasks, "a") == {"b", "c"}
+    s = state(("a", [], "failed"), ("b", ["a"], "pending"), ("c", ["b"], "pending"), ("d", [], "pending"))
+    assert dependents_of(s, "a") == ["b", "c"]
 
 
 def state(*specs: tuple[str, list[str], str], coders=("coder-1", "coder-2")) -> RunState:
@@ -120,3 +120,15 @@ def test_stuck_on_alternation_not_on_progress():
     assert d.add("B") and "alternating" in d.reason()
     d2 = StuckDetector()
     assert not any(d2.add(e) for e in ["A", "A", "B", "C", "B", "D"])
+
+
+def test_split_replaces_a_task_and_does_not_count_against_the_verdict():
+    from crewmux.agents.scheduler import split
+
+    s = state(("a", [], "running"), ("b", ["a"], "pending"))
+    split(s, "a", [("a1", "x", []), ("a2", "y", ["a1"])])
+    assert s.tasks["a"].status == "skipped" and s.tasks["b"].depends_on == ["a1", "a2"]
+    assert ready_tasks(s) == ["a1"]
+    for t in ("a1", "a2", "b"):
+        s.tasks[t].status = "passed"
+    assert verdict(s)[0] == "succeeded"

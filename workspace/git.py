@@ -53,6 +53,12 @@ def ensure_repo(project: Path) -> None:
             handle.write(("" if current.endswith("\n") or not current else "\n") + ".crewmux/\n")
 
 
+def uncommitted(project: Path) -> list[str]:
+    """Changed or new files in the user's checkout (a run starts from HEAD, without them)."""
+    out = git(project, "status", "--porcelain", check=False).stdout
+    return [line[3:] for line in out.splitlines() if line[3:] and not line[3:].startswith((".crewmux/", "crewmux.toml"))]
+
+
 def start_branch(project: Path, branch: str) -> str:
     """Create the run branch (from HEAD, or from an empty commit in a repo without one)."""
     existing = git(project, "rev-parse", "--verify", "-q", f"refs/heads/{branch}", check=False)
@@ -76,29 +82,35 @@ def add_worktree(project: Path, path: Path, ref: str, branch: str | None = None)
     if (path / ".git").exists():
         return
     path.parent.mkdir(parents=True, exist_ok=True)
-    git(project, "worktree", "prune")
     if branch:
         git(project, "worktree", "add", "-q", str(path), branch)
     else:
         git(project, "worktree", "add", "-q", "--detach", str(path), ref)
 
 
+def prune_worktrees(project: Path) -> None:
+    """Forget worktrees whose directories are gone. Never while agents may be adding theirs:
+    a prune racing a ``worktree add`` removes the half-made one."""
+    git(project, "worktree", "prune")
+
+
 def checkout_fresh(worktree: Path, ref: str, branch: str | None = None) -> None:
     """Throw away whatever is in the worktree and start from ``ref`` (on ``branch`` if given)."""
-    git(worktree, "reset", "-q", "--hard")
-    git(worktree, "clean", "-q", "-fdx")
     if branch:
-        git(worktree, "checkout", "-q", "-B", branch, ref)
+        git(worktree, "checkout", "-q", "-f", "-B", branch, ref)
     else:
-        git(worktree, "checkout", "-q", "--detach", ref)
+        git(worktree, "checkout", "-q", "-f", "--detach", ref)
+    git(worktree, "clean", "-q", "-fdx")
 
 
 def commit_all(worktree: Path, message: str) -> str | None:
     """Commit every change; the new commit, or None when nothing changed."""
     git(worktree, "add", "-A")
-    if git(worktree, "diff", "--cached", "--quiet", check=False).returncode == 0:
-        return None
-    git(worktree, "commit", "-q", "--no-verify", "-m", message)
+    proc = git(worktree, "commit", "-q", "--no-verify", "-m", message, check=False)
+    if proc.returncode != 0:
+        if git(worktree, "diff", "--cached", "--quiet", check=False).returncode == 0:
+            return None
+        raise GitError(f"git commit failed in {worktree}: {(proc.stderr or proc.stdout).strip()}")
     return rev(worktree)
 
 
@@ -133,6 +145,11 @@ def merge(worktree: Path, commit: str, message: str, max_detail: int = 4000) -> 
     git(worktree, "merge", "--abort", check=False)
     git(worktree, "reset", "-q", "--hard", check=False)
     return MergeResult(False, rev(worktree), conflicts, detail)
+
+
+def release_branch(worktree: Path) -> None:
+    """Detach the worktree from its branch, so the user can check the branch out elsewhere."""
+    git(worktree, "checkout", "-q", "--detach", check=False)
 
 
 def reset_branch(worktree: Path, commit: str) -> None:

@@ -24,7 +24,7 @@ from crewmux.agents.llm.endpoints import EndpointPool
 from crewmux.agents.llm.errors import Fault, LLMCancelled, StructuredReplyError, describe_failure
 from crewmux.agents.llm.exchange_log import ExchangeLog
 from crewmux.agents.llm.interrupt import Interrupter
-from crewmux.agents.llm.jsonreply import ReplyInvalid, parse_structured, repair_message
+from crewmux.agents.llm.jsonreply import ReplyInvalid, parse_structured, repair_message, schema_instruction
 from crewmux.agents.llm.retry import ENDPOINT_DOWN, RETRYABLE, RetryPolicy, parse_retry_after, retry_delay
 from crewmux.agents.llm.streams import WireError
 from crewmux.agents.llm.tokens import estimate_tokens
@@ -121,7 +121,7 @@ class LLMClient:
                 )
                 if delay is None:
                     message = describe_failure(self.model.provider, endpoint.url, self.model.model, fault, len(tries), self.wire.hint)
-                    error = LLMError(message, retryable=fault.kind in RETRYABLE, endpoint=endpoint.url)
+                    error = LLMError(message, retryable=fault.kind in RETRYABLE, endpoint=endpoint.url, kind=fault.kind, status=fault.status)
                     self._record(request, started, purpose, None, error, fault.kind, tries)
                     raise error from None
                 if pause.wait(delay):
@@ -132,6 +132,10 @@ class LLMClient:
             except LLMCancelled as error:
                 self.pool.release(endpoint, reachable=True)
                 self._record(request, started, purpose, None, error, "cancelled", tries)
+                raise
+            except BaseException:
+                # e.g. the caller's on_chunk raised: keep the in-flight count right.
+                self.pool.release(endpoint, reachable=True)
                 raise
             self.pool.release(endpoint, reachable=True)
             self._record(request, started, purpose, result, None, None, tries)
@@ -150,8 +154,17 @@ class LLMClient:
 
         The returned stats add up both rounds' tokens, time and cost.
         """
-        request = replace(request, schema=model_cls.model_json_schema())
-        first = self.chat(request, on_chunk, cancel, stream=stream, purpose="structured")
+        schema = model_cls.model_json_schema()
+        request = replace(request, schema=schema)
+        try:
+            first = self.chat(request, on_chunk, cancel, stream=stream, purpose="structured")
+        except LLMError as exc:
+            if not _schema_refused(exc):
+                raise
+            # The server refuses the schema parameter (an older llama.cpp, a proxy, a schema
+            # feature the API does not support): ask for it in the prompt instead.
+            request = replace(request, schema=None, messages=[*request.messages, ChatMessage("system", schema_instruction(schema))])
+            first = self.chat(request, on_chunk, cancel, stream=stream, purpose="structured")
         try:
             return parse_structured(first.text, model_cls), first
         except ReplyInvalid as problem:
@@ -417,6 +430,15 @@ def prompt_was_cut(reported: int, num_ctx: int, estimated: int) -> bool:
     a cached prefix is not evaluated again.
     """
     return reported >= num_ctx or estimated > num_ctx
+
+
+SCHEMA_WORDS = ("response_format", "json_schema", "output_config", "output_format", "format", "schema")
+
+
+def _schema_refused(error: LLMError) -> bool:
+    """A 400/422 that complains about the structured-output parameter itself."""
+    text = str(error).lower()
+    return error.status in (400, 422) and any(word in text for word in SCHEMA_WORDS)
 
 
 def _combine(first: ChatResult, second: ChatResult) -> ChatResult:

@@ -3,9 +3,18 @@
 from __future__ import annotations
 
 import argparse
+import os
 import signal
 import sys
 from pathlib import Path
+
+
+def _fail(command: str, message: str, code: int = 1) -> int:
+    print(f"crewmux {command}: {message}", file=sys.stderr)
+    return code
+
+
+# -- fake-llm ---------------------------------------------------------------------------
 
 
 def cmd_fake_llm(args: argparse.Namespace) -> int:
@@ -23,19 +32,125 @@ def cmd_fake_llm(args: argparse.Namespace) -> int:
             request_log=args.request_log,
         )
     except ScriptError as exc:
-        print(f"crewmux fake-llm: {exc}", file=sys.stderr)
-        return 2
+        return _fail("fake-llm", str(exc), 2)
     try:
         url = server.start()
     except OSError as exc:
-        print(f"crewmux fake-llm: cannot listen on {args.host}:{args.port}: {exc.strerror}", file=sys.stderr)
-        return 1
+        return _fail("fake-llm", f"cannot listen on {args.host}:{args.port}: {exc.strerror}")
     signal.signal(signal.SIGTERM, lambda *_: server.request_stop())
     print(f"fake-llm listening on {url}", flush=True)
     try:
         server.serve_forever()
     except KeyboardInterrupt:
         server.stop()
+    return 0
+
+
+# -- choosing a model from crewmux.toml and flags ----------------------------------------
+
+
+def _add_model_flags(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--provider", choices=["ollama", "openai", "anthropic"], help="default: from crewmux.toml, else ollama")
+    p.add_argument("--base-url", action="append", metavar="URL", help="server URL (repeat for several); default: crewmux.toml, then OLLAMA_HOST / OPENAI_BASE_URL")
+    p.add_argument("--role", help="start from this role's model in crewmux.toml (cto, coder, qa)")
+    p.add_argument("--config", type=Path, help="crewmux.toml to read (default: ./crewmux.toml)")
+
+
+def _model_from_args(args: argparse.Namespace, model_name: str | None = None):  # -> ModelConfig
+    from crewmux.config import ModelConfig, load_config
+
+    config = load_config(Path.cwd(), args.config)
+    model = config.for_role(args.role) if args.role else config.default
+    data = model.model_dump()
+    if args.provider and args.provider != model.provider:
+        data.update(provider=args.provider, base_urls=[], api_key=None)
+    if args.base_url:
+        data["base_urls"] = args.base_url
+    if model_name:
+        data["model"] = model_name
+    return ModelConfig.model_validate(data)
+
+
+# -- models -----------------------------------------------------------------------------
+
+
+def cmd_models(args: argparse.Namespace) -> int:
+    from crewmux.agents.llm.client import LLMClient
+    from crewmux.agents.llm.types import LLMError
+    from crewmux.config import ConfigError
+
+    try:
+        model = _model_from_args(args)
+    except ConfigError as exc:
+        return _fail("models", str(exc), 2)
+    with LLMClient(model) as client:
+        try:
+            models = client.list_models()
+        except LLMError as exc:
+            return _fail("models", str(exc))
+        where = client.pool.endpoints[0].url
+    print(f"{model.provider} at {where}: {len(models)} model(s)")
+    rows = [("NAME", "SIZE", "DETAILS", "")]
+    for m in models:
+        size = f"{m.size_bytes / 1e9:.1f} GB" if m.size_bytes else ""
+        rows.append((m.name, size, m.details, "loaded" if m.loaded else ""))
+    widths = [max(len(r[i]) for r in rows) for i in range(4)]
+    for row in rows:
+        print("  ".join(cell.ljust(w) for cell, w in zip(row, widths)).rstrip())
+    return 0
+
+
+# -- probe ------------------------------------------------------------------------------
+
+
+def cmd_probe(args: argparse.Namespace) -> int:
+    from crewmux.agents.llm.client import LLMClient
+    from crewmux.agents.llm.probe import format_table, probe_model
+    from crewmux.config import ConfigError
+
+    try:
+        models = [_model_from_args(args, name) for name in (args.model or [None])]
+    except ConfigError as exc:
+        return _fail("probe", str(exc), 2)
+    results = []
+    for model in models:
+        print(f"probing {model.model} ({model.provider}) with {args.runs} run(s)...", file=sys.stderr, flush=True)
+        with LLMClient(model) as client:
+            results.append(probe_model(client, args.runs, args.max_tokens))
+    print(format_table(results))
+    return 1 if any(r.error for r in results) else 0
+
+
+# -- init -------------------------------------------------------------------------------
+
+
+def cmd_init(args: argparse.Namespace) -> int:
+    from crewmux.agents.llm.client import LLMClient
+    from crewmux.agents.llm.init_config import choose_models, render_config
+    from crewmux.agents.llm.retry import RetryPolicy
+    from crewmux.agents.llm.types import LLMError
+    from crewmux.config import CONFIG_FILE, ModelConfig, model_endpoints
+    from crewmux.protocol.fsutil import atomic_write
+
+    target = args.dir / CONFIG_FILE
+    if target.exists() and not args.force:
+        return _fail("init", f"{target} exists; use --force to replace it", 2)
+    if not args.dir.is_dir():
+        return _fail("init", f"{args.dir} is not a directory", 2)
+    probe = ModelConfig(provider="ollama", timeout_connect=1.0, timeout_first_token=3.0, timeout_total=5.0)
+    url = model_endpoints(probe)[0]
+    with LLMClient(probe, retry=RetryPolicy(max_attempts=1)) as client:
+        try:
+            models = client.list_models()
+        except LLMError:
+            models = None
+    choice = choose_models(models or [])
+    atomic_write(target, render_config(choice, url if models is not None else None).encode())
+    if models is None:
+        print(f"no Ollama answered at {url} (start `ollama serve`, or set OLLAMA_HOST); wrote defaults")
+    else:
+        print(f"Ollama at {url}: {len(models)} model(s); coders use {choice.coder}, CTO and QA use {choice.planner}")
+    print(f"wrote {target}")
     return 0
 
 
@@ -53,3 +168,27 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--concurrency", type=int, help="replies generated at once; others queue (default: unlimited)")
     p.add_argument("--request-log", type=Path, help="append every request received (path, headers, body) to this JSONL file")
     p.set_defaults(func=cmd_fake_llm)
+
+    p = sub.add_parser("models", help="list the models a server offers", description="List the models of the configured (or given) server.")
+    _add_model_flags(p)
+    p.set_defaults(func=cmd_models)
+
+    p = sub.add_parser(
+        "probe",
+        help="measure models' tokens/s, prompt tokens/s and time to first token",
+        description="Send a fixed coding prompt a few times to each model and print the medians.",
+    )
+    p.add_argument("--model", action="append", metavar="M", help="model to probe (repeat for several; default: the configured one)")
+    p.add_argument("--runs", type=int, default=3, help="runs per model (default 3; the table shows medians)")
+    p.add_argument("--max-tokens", type=int, default=256, help="reply length per run (default 256)")
+    _add_model_flags(p)
+    p.set_defaults(func=cmd_probe)
+
+    p = sub.add_parser(
+        "init",
+        help="write a commented crewmux.toml, using a running Ollama's models",
+        description="Write crewmux.toml into the project, choosing models from a running Ollama (OLLAMA_HOST or 127.0.0.1:11434).",
+    )
+    p.add_argument("--dir", type=Path, default=Path(os.curdir), help="project directory (default: here)")
+    p.add_argument("--force", action="store_true", help="replace an existing crewmux.toml")
+    p.set_defaults(func=cmd_init)

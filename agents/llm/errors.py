@@ -37,12 +37,15 @@ class Fault(Exception):
 class LLMCancelled(LLMError):
     """The caller's cancel event was set; no retry."""
 
+    def __init__(self, message: str, *, endpoint: str = "") -> None:
+        super().__init__(message, retryable=False, endpoint=endpoint, kind="cancelled")
+
 
 class StructuredReplyError(LLMError):
     """The reply was still not valid against the schema after the repair round."""
 
     def __init__(self, message: str, *, reply: str = "", endpoint: str = "") -> None:
-        super().__init__(message, retryable=False, endpoint=endpoint)
+        super().__init__(message, retryable=False, endpoint=endpoint, kind="structured")
         self.reply = reply
 
 

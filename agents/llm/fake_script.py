@@ -18,7 +18,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from crewmux.agents.llm.tokens import estimate_tokens as count_tokens
 from crewmux.agents.llm.tokens import split_tokens
 
-Fault = Literal["http_500", "http_429", "hang", "midstream_error", "malformed_json", "truncated"]
+Fault = Literal["http_400", "http_500", "http_429", "hang", "midstream_error", "malformed_json", "truncated"]
 Api = Literal["ollama", "openai", "anthropic"]
 
 DEMO_SCRIPT = Path(__file__).with_name("scripts") / "demo.json"
@@ -34,6 +34,7 @@ class Reply(BaseModel):
     thinking: str = ""
     fault: Fault | None = None
     retry_after: float = Field(default=1.0, ge=0, description="Seconds in the Retry-After header of http_429")
+    error_message: str = Field(default="", description="Text of the error body of an http_* fault")
     fault_after_tokens: int = Field(default=-1, description="midstream faults: tokens sent before the fault; -1 = half")
     tps: float | None = Field(default=None, ge=0, description="Tokens per second; 0 = as fast as possible")
     ttft: float | None = Field(default=None, ge=0, description="Seconds before the first token")

@@ -9,6 +9,7 @@ a JSONL request log so tests can see exactly what each agent sent.
 from __future__ import annotations
 
 import json
+import re
 import socket
 import threading
 import time
@@ -325,10 +326,13 @@ class _Handler(BaseHTTPRequestHandler):
     def _answer(self, plan: _Plan) -> None:
         fault = plan.reply.fault
         try:
-            if fault == "http_500":
-                self._send_error(plan.api, 500, "fake-llm: scripted internal server error")
+            custom = plan.reply.error_message
+            if fault == "http_400":
+                self._send_error(plan.api, 400, custom or "fake-llm: scripted bad request")
+            elif fault == "http_500":
+                self._send_error(plan.api, 500, custom or "fake-llm: scripted internal server error")
             elif fault == "http_429":
-                self._send_error(plan.api, 429, "fake-llm: scripted rate limit", retry_after=plan.reply.retry_after)
+                self._send_error(plan.api, 429, custom or "fake-llm: scripted rate limit", retry_after=plan.reply.retry_after)
             elif fault == "hang":
                 self.fake.wait(HANG_LIMIT)
                 self.close_connection = True
@@ -500,7 +504,10 @@ class _Handler(BaseHTTPRequestHandler):
         created = int(time.time())
 
         def chunk(delta: dict[str, Any], finish: str | None = None) -> bytes:
-            return _sse({"id": ident, "object": "chat.completion.chunk", "created": created, "model": plan.model, "choices": [{"index": 0, "delta": delta, "finish_reason": finish}]})
+            data = {"id": ident, "object": "chat.completion.chunk", "created": created, "model": plan.model, "choices": [{"index": 0, "delta": delta, "finish_reason": finish}]}
+            if plan.include_usage:
+                data["usage"] = None  # as documented: null on every chunk but the last
+            return _sse(data)
 
         yield chunk({"role": "assistant", "content": ""}), False
         for kind, text in self._pieces(plan):
@@ -521,8 +528,11 @@ class _Handler(BaseHTTPRequestHandler):
         yield _sse({"type": "ping"}, "ping"), False
         index = -1
         current = ""
+        signature = {"type": "signature_delta", "signature": "ZmFrZS1zaWduYXR1cmU="}
         for kind, text in self._pieces(plan):
             if kind != current:
+                if current == "thinking":
+                    yield _sse({"type": "content_block_delta", "index": index, "delta": signature}, "content_block_delta"), False
                 if current:
                     yield _sse({"type": "content_block_stop", "index": index}, "content_block_stop"), False
                 index += 1
@@ -571,21 +581,25 @@ class _Handler(BaseHTTPRequestHandler):
         if api == "ollama":
             body: Any = {"error": message}
         elif api == "openai":
-            body = {"error": {"message": message, "type": "rate_limit_error" if status == 429 else "server_error", "code": None}}
+            kind = {429: "rate_limit_error", 400: "invalid_request_error"}.get(status, "server_error")
+            body = {"error": {"message": message, "type": kind, "code": None}}
         else:
-            kind = {429: "rate_limit_error", 404: "not_found_error"}.get(status, "api_error")
+            kind = {429: "rate_limit_error", 404: "not_found_error", 400: "invalid_request_error"}.get(status, "api_error")
             body = {"type": "error", "error": {"type": kind, "message": message}}
         self._send_json(status, body, headers)
 
     @staticmethod
     def _ollama_model(name: str) -> dict[str, Any]:
+        # Sizes follow the tag as Q4 weights would (about 0.6 bytes per parameter): "14b" -> 8.4 GB.
+        match = re.search(r"(\d+(?:\.\d+)?)b\b", name.lower())
+        billions = float(match.group(1)) if match else 7.0
         return {
             "name": name,
             "model": name,
             "modified_at": _now_iso(),
-            "size": 4_683_087_332,
+            "size": int(billions * 0.6e9),
             "digest": uuid.uuid5(uuid.NAMESPACE_DNS, name).hex * 2,
-            "details": {"format": "gguf", "family": "fake", "parameter_size": name.rsplit(":", 1)[-1].upper() if ":" in name else "7B", "quantization_level": "Q4_K_M"},
+            "details": {"format": "gguf", "family": "fake", "parameter_size": f"{billions:g}B", "quantization_level": "Q4_K_M"},
         }
 
 

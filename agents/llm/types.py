@@ -75,7 +75,11 @@ ChunkCallback = Callable[[str, str], None]
 class LLMError(Exception):
     """A failure the user can act on. The message names the server and what to check."""
 
-    def __init__(self, message: str, *, retryable: bool = False, endpoint: str = "") -> None:
+    def __init__(
+        self, message: str, *, retryable: bool = False, endpoint: str = "", kind: str = "", status: int | None = None
+    ) -> None:
         super().__init__(message)
         self.retryable = retryable
         self.endpoint = endpoint
+        self.kind = kind  # errors.FaultKind of the last try, "cancelled", "structured" or ""
+        self.status = status  # HTTP status of the last try, when there was one

@@ -4,29 +4,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from crewmux.workspace.validators.base import CheckResult, Context, Finding, findings_from_output, not_installed, run_tool, tail, failure_detail, tool_path
+from crewmux.workspace.validators.base import CheckResult, Context, each_file, failure_detail, findings_from_output, not_installed, run_tool, tool_path
 
 NODE_ENV = {"PATH": "/usr/local/bin:/usr/bin:/bin", "HOME": "/tmp", "LANG": "C.UTF-8", "NO_COLOR": "1"}
 SUFFIXES = (".js", ".mjs", ".cjs")
 
 
 def syntax(ctx: Context) -> CheckResult:
-    files = ctx.existing(SUFFIXES)
-    if not files:
-        return CheckResult("node --check", "not_checked", "not checked: no JavaScript files")
-    node = tool_path("node")
-    if node is None:
-        return not_installed("node --check", "node")
-    findings: list[Finding] = []
-    for file in files:
-        ok, output, _ = run_tool(ctx, "node --check", [node, "--check", file], env=NODE_ENV)
-        if not ok:
-            found = findings_from_output(output, [file]) or [Finding(file, None, tail(output, 8))]
-            found[0].message = tail(output, 8)
-            findings.append(found[0])
-    if findings:
-        return CheckResult("node --check", "failed", f"{len(findings)} file(s) do not parse", findings)
-    return CheckResult("node --check", "passed", f"{len(files)} file(s)")
+    return each_file(ctx, "node --check", "JavaScript", SUFFIXES, "node", ["--check"], NODE_ENV)
 
 
 def is_test_file(path: str) -> bool:

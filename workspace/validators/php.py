@@ -2,28 +2,14 @@
 
 from __future__ import annotations
 
-from crewmux.workspace.validators.base import CheckResult, Context, Finding, findings_from_output, not_installed, run_tool, tail, failure_detail, tool_path
+from crewmux.workspace.validators.base import CheckResult, Context, each_file, failure_detail, findings_from_output, not_installed, run_tool, tool_path
 
 PHP_ENV = {"PATH": "/usr/local/bin:/usr/bin:/bin", "HOME": "/tmp", "LANG": "C.UTF-8"}
 
 
 def syntax(ctx: Context) -> CheckResult:
-    files = ctx.existing((".php",))
-    if not files:
-        return CheckResult("php -l", "not_checked", "not checked: no PHP files")
-    php = tool_path("php")
-    if php is None:
-        return not_installed("php -l", "php")
-    findings: list[Finding] = []
-    for file in files:
-        ok, output, _ = run_tool(ctx, "php -l", [php, "-l", file], env=PHP_ENV)
-        if not ok:
-            found = findings_from_output(output.replace(" on line ", ":"), [file]) or [Finding(file, None, "")]
-            found[0].message = tail(output, 6)
-            findings.append(found[0])
-    if findings:
-        return CheckResult("php -l", "failed", f"{len(findings)} file(s) do not parse", findings)
-    return CheckResult("php -l", "passed", f"{len(files)} file(s)")
+    # php -l says "... on line N"; turn that into the file:line the findings look for.
+    return each_file(ctx, "php -l", "PHP", (".php",), "php", ["-l"], PHP_ENV, locate=lambda out: out.replace(" on line ", ":"))
 
 
 def tests(ctx: Context, all_files: list[str]) -> CheckResult:

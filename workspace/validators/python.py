@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 
 from crewmux.workspace.validators.base import (
-    CheckResult, Context, Finding, findings_from_output, python_env, python_readable, run_tool, tail, failure_detail,
+    CheckResult, Context, Finding, findings_from_output, python_env, python_readable, run_tool, script_argv, tail, failure_detail,
 )
 
 PYCHECK = Path(__file__).with_name("pycheck.py")
@@ -16,8 +16,8 @@ PYCHECK = Path(__file__).with_name("pycheck.py")
 def _pycheck(ctx: Context, name: str, files: list[str], flakes: bool) -> CheckResult:
     if not files:
         return CheckResult(name, "not_checked", "not checked: no Python files")
-    argv = [sys.executable, str(PYCHECK), *(["--flakes"] if flakes else []), *files]
-    ok, output, _ = run_tool(ctx, name, argv, env=python_env(), readable=[*python_readable(), str(PYCHECK.parent)], ok_codes=(0, 1))
+    argv, env = script_argv(PYCHECK, *(["--flakes"] if flakes else []), *files)
+    ok, output, _ = run_tool(ctx, name, argv, env=env, readable=[*python_readable(), str(PYCHECK.parent)], ok_codes=(0, 1))
     findings = []
     other = []
     for line in output.splitlines():
@@ -54,7 +54,10 @@ def tests(ctx: Context, all_files: list[str]) -> CheckResult:
     if not any(is_test_file(f) for f in all_files):
         return CheckResult("pytest", "not_checked", "not checked: no Python tests")
     argv = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "--no-header", "-rf", "--color=no"]
-    ok, output, result = run_tool(ctx, "pytest", argv, env=python_env(), readable=python_readable(), ok_codes=(0,))
+    # Only pytest itself: plugins installed beside crewmux (Textual snapshots, Playwright)
+    # are not the project's, and loading them costs seconds per run.
+    env = {**python_env(), "PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1"}
+    ok, output, result = run_tool(ctx, "pytest", argv, env=env, readable=python_readable(), ok_codes=(0,))
     if result.exit_code == 5:
         return CheckResult("pytest", "not_checked", "not checked: pytest collected no tests")
     if ok:

@@ -18,8 +18,8 @@ def syntax(ctx: Context) -> CheckResult:
     if (ctx.root / "tsconfig.json").is_file():
         argv = [tsc, "--noEmit", "--pretty", "false", "-p", "."]
     else:
-        argv = [tsc, "--noEmit", "--pretty", "false", "--skipLibCheck", "--target", "es2020", "--module", "commonjs",
-                "--moduleResolution", "node", "--esModuleInterop", *files]
+        argv = [tsc, "--noEmit", "--pretty", "false", "--skipLibCheck", "--target", "es2020", "--module", "nodenext",
+                "--moduleResolution", "nodenext", "--esModuleInterop", *files]
     ok, output, _ = run_tool(ctx, "tsc", argv, env=NODE_ENV)
     if ok:
         return CheckResult("tsc --noEmit", "passed", f"{len(files)} file(s)")

@@ -8,10 +8,9 @@ from __future__ import annotations
 
 import json
 import re
-import sys
 from pathlib import Path
 
-from crewmux.workspace.validators.base import CheckResult, Context, Finding, not_installed, python_env, python_readable, run_tool, tail, tool_path
+from crewmux.workspace.validators.base import CheckResult, Context, Finding, not_installed, python_readable, run_tool, script_argv, tail, tool_path
 
 WEBCHECK = Path(__file__).with_name("webcheck.py")
 CHROMIUM = "/usr/bin/chromium"
@@ -37,15 +36,19 @@ def check(ctx: Context, label: str = "page") -> list[CheckResult]:
     results = []
     for page in targets:
         shot = shots / f"{label}-{page.replace('/', '_')}.png"
-        argv = [sys.executable, str(WEBCHECK), str(ctx.root), page, str(shot), chromium]
-        env = {**python_env(), "HOME": "/tmp", "XDG_CONFIG_HOME": "/tmp", "XDG_CACHE_HOME": "/tmp"}
+        argv, env = script_argv(WEBCHECK, str(ctx.root), page, str(shot), chromium)
+        env.update({"HOME": "/tmp", "XDG_CONFIG_HOME": "/tmp", "XDG_CACHE_HOME": "/tmp"})
         ok, output, _ = run_tool(ctx, "chromium", argv, env=env, readable=[*python_readable(), str(WEBCHECK.parent)],
                                  writable=[str(shots)], timeout=max(ctx.timeout, 60))
-        results.append(_verdict(page, ok, output))
+        results.append(_verdict(page, ok, output, ctx.pending))
     return results
 
 
-def _verdict(page: str, ok: bool, output: str) -> CheckResult:
+def _pending(url: str, origin: str, pending: tuple[str, ...]) -> bool:
+    return bool(origin) and url.startswith(origin) and url[len(origin):].lstrip("/").split("?")[0] in pending
+
+
+def _verdict(page: str, ok: bool, output: str, pending: tuple[str, ...] = ()) -> CheckResult:
     name = f"chromium {page}"
     report = None
     for line in reversed(output.splitlines()):
@@ -59,6 +62,10 @@ def _verdict(page: str, ok: bool, output: str) -> CheckResult:
         return CheckResult(name, "failed" if ok else "not_checked", f"the browser check could not run: {tail(output, 12)}")
     if report.get("missing"):
         return not_installed(name, report["missing"])
+    origin = report.get("origin", "")
+    later = sorted({r["url"][len(origin):].lstrip("/") for r in report["failed_requests"] if _pending(r["url"], origin, pending)})
+    report["failed_requests"] = [r for r in report["failed_requests"] if not _pending(r["url"], origin, pending)]
+    report["console_errors"] = [e for e in report["console_errors"] if not _pending(e.get("url", ""), origin, pending)]
     findings: list[Finding] = []
     for err in report["page_errors"]:
         findings.append(_finding(page, "uncaught error: " + err["text"], err.get("stack", "")))
@@ -68,6 +75,8 @@ def _verdict(page: str, ok: bool, output: str) -> CheckResult:
         url = req["url"].replace(report.get("origin", ""), "")
         findings.append(Finding(page, None, f"request failed: {url} ({req['error']})"))
     shot = f"; screenshot {report['screenshot']}" if report.get("screenshot") else ""
+    if later:
+        shot += f"; not there yet (other tasks make them): {', '.join(later)}"
     if findings:
         return CheckResult(name, "failed", f"{len(findings)} problem(s) loading {page}{shot}", findings)
     return CheckResult(name, "passed", f"loaded with no errors{shot}")
