@@ -335,6 +335,7 @@ def test_a_coordinator_that_keeps_crashing_fails_the_run_instead_of_hanging(git_
     assert events[-1].kind == "error" and events[-1].status == "dead"
     stops = [e.data["exit_code"] for e in events if e.kind == "stopped"]
     assert stops == [1, 1, 1]  # the agent's own record of each failed start says so
+    assert run.log("coordinator").read_text().count("RuntimeError: broken on purpose") == 3
     # The other agents are stopped and the supervisor ends.
     wait_for("the team to stop", lambda: not any(rt.agents_alive(run).values()))
     wait_for("the supervisor to end", lambda: rt.panes(run).supervisor is None)
