@@ -96,7 +96,10 @@ def main() -> int:
     if not args.no_bytecode_cache:
         os.environ.pop("PYTHONDONTWRITEBYTECODE", None)
         os.environ["PYTHONPYCACHEPREFIX"] = str(tmpdir / "pycache")
-        subprocess.run([sys.executable, "-c", "import crewmux.agents.loop, crewmux.workspace.supervisor"], check=True)
+        warm = "crewmux.agents.loop, crewmux.workspace.supervisor"
+        if args.real_roles:
+            warm += ", crewmux.agents.coordinator, crewmux.agents.cto, crewmux.agents.coder, crewmux.agents.qa"
+        subprocess.run([sys.executable, "-c", f"import {warm}"], check=True)
 
     from crewmux.protocol.rundir import AgentSpec, RunDir
     from crewmux.workspace.runtime import TeamRuntime
