@@ -60,6 +60,7 @@ class Budgets(BaseModel):
     escalate_after: int = Field(default=2, ge=1, description="Failed attempts before the escalation model takes over")
     tokens: int = Field(default=2_000_000, ge=1)
     wall_seconds: float = Field(default=3600.0, gt=0)
+    split_failing: bool = Field(default=False, description="Ask the CTO to split a task that used up its attempts (once per task)")
 
 
 class SandboxConfig(BaseModel):

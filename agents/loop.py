@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import queue
 import threading
+import traceback
 from typing import ClassVar
 
 from crewmux.agents.console import Console
@@ -111,6 +112,11 @@ class Agent:
     def stopping(self) -> bool:
         return self._stop.is_set()
 
+    @property
+    def stop_event(self) -> threading.Event:
+        """Set when the agent is told to stop: pass it to blocking calls that can be cancelled."""
+        return self._stop
+
     def stop(self, exit_code: int = 0) -> None:
         self.exit_code = exit_code
         self._stop.set()
@@ -154,6 +160,12 @@ class Agent:
                     self.set_status("idle")
         except KeyboardInterrupt:
             self.exit_code = 130
+        except Exception as exc:
+            # Into the readable log too (the pane alone loses it when the agent is restarted);
+            # exit 1, and the "stopped" event says so.
+            self.exit_code = 1
+            self.events.emit("error", text=f"crashed: {type(exc).__name__}: {exc}")
+            self.console.line("!! crashed:\n" + traceback.format_exc().rstrip())
         finally:
             self._stop.set()
             self.events.emit("stopped", status="stopped", data={"exit_code": self.exit_code})

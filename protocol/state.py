@@ -38,6 +38,7 @@ class TaskRecord(BaseModel):
     depends_on: list[str] = Field(default_factory=list)
     status: TaskStatus = "pending"
     assignee: str | None = None
+    reviewer: str | None = None
     attempts: list[AttemptRecord] = Field(default_factory=list)
     reason: str = ""
     merged_commit: str | None = None
@@ -54,3 +55,6 @@ class RunState(BaseModel):
     handled: list[str] = Field(default_factory=list, description="Recent message ids already acted on")
     tokens: int = 0
     updated_at: float = 0.0
+    started_at: float = 0.0
+    plan_requests: int = Field(default=0, description="Plan requests sent to the CTO (re-plans included)")
+    splits: dict[str, list[str]] = Field(default_factory=dict, description="Task split by the CTO -> the tasks replacing it")

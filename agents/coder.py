@@ -1,0 +1,170 @@
+"""The coder: builds one task at a time in its own git worktree.
+
+Its prompt holds the task, its acceptance criteria, the signatures of what its
+dependencies made, QA's findings on a retry and any human steer note. It writes through
+the safe writer, runs the language's syntax check itself and fixes its own syntax errors
+with the error in front of it before reporting; the same error three times in a row (or
+two errors taking turns) and it reports being stuck instead of looping.
+"""
+
+from __future__ import annotations
+
+import time
+
+from crewmux.agents.edit_format import EditError, ParsedReply, apply_edit, parse_reply
+from crewmux.agents.llm.types import ChatMessage, LLMError
+from crewmux.agents.loop import Agent
+from crewmux.agents.prompting import Talker, prompt
+from crewmux.agents.stuck import StuckDetector
+from crewmux.protocol.messages import Completion, ErrorReport, Message, TaskAssignment
+from crewmux.workspace import git
+from crewmux.workspace.safe_write import apply_files
+from crewmux.workspace.sandbox import Sandbox
+from crewmux.workspace.validators import Context, format_findings, syntax_checks
+
+COORDINATOR = "coordinator"
+FIX_ROUNDS = 2  # replies after the first one, each with the syntax errors in front of it
+CURRENT_FILE_CHARS = 6000
+
+
+class Coder(Agent):
+    role = "coder"
+
+    def on_start(self) -> None:
+        self.talker = Talker(self, "coder")
+        self.talker.warm(self.config.for_role("coder"))
+        self.sandbox = Sandbox.from_config(self.config.sandbox)
+        self.worktree = self.run.worktree(self.name)
+        self.console.line(self.sandbox.describe())
+
+    def handle(self, message: Message) -> None:
+        if isinstance(message, TaskAssignment):
+            self.build(message)
+        else:
+            self.console.line(f"ignoring a {message.type} message: a coder only takes task assignments")
+
+    # -- one task ----------------------------------------------------------------------
+    def build(self, job: TaskAssignment) -> None:
+        task = job.task
+        started = time.monotonic()
+        self.set_status("thinking", task_id=task.id, attempt=job.attempt)
+        model = self.config.escalation_model("coder") if job.escalated else self.config.for_role("coder")
+        self.console.line(f"== {task.id} attempt {job.attempt}: {task.title} ({model.model}{', escalated' if job.escalated else ''})")
+        try:
+            git.add_worktree(self.run.project_dir, self.worktree, job.base_ref)
+            git.checkout_fresh(self.worktree, job.base_ref, branch=job.branch)
+        except git.GitError as exc:
+            self._report(job, "git", str(exc))
+            return
+        system = prompt("coder_search_replace" if self.config.edit_format == "search_replace" else "coder")
+        messages = [ChatMessage("system", system), ChatMessage("user", self._task_prompt(job))]
+        stuck = StuckDetector()
+        tokens = 0
+        errors = ""
+        for round_no in range(1 + FIX_ROUNDS):
+            self.checkpoint()
+            notes = self.take_steer_notes()
+            if notes and round_no > 0:
+                messages.append(ChatMessage("user", _steer_text(notes)))
+            self.set_status("thinking")
+            try:
+                result = self.talker.chat(messages, model, task=task.id, attempt=job.attempt)
+            except LLMError as exc:
+                self._report(job, "llm", str(exc))
+                return
+            tokens += result.stats.prompt_tokens + result.stats.completion_tokens
+            self.set_status("writing")
+            written, errors = self._write(parse_reply(result.text))
+            if not errors:
+                self.set_status("validating")
+                checks = syntax_checks(Context(self.worktree, written, self.sandbox, timeout=self.config.sandbox.timeout))
+                errors = format_findings(checks, self.worktree)
+                for check in checks:
+                    self.console.line(f"   {check.name}: {check.status} {check.detail.splitlines()[0] if check.detail else ''}")
+            if not errors:
+                self._complete(job, written, tokens, time.monotonic() - started)
+                return
+            self.console.line("!! " + errors.replace("\n", "\n   "))
+            if stuck.add(errors):
+                self.set_status("stuck")
+                self._report(job, "stuck", f"stuck: {stuck.reason()}:\n{errors}", tokens=tokens)
+                return
+            messages += [ChatMessage("assistant", result.text), ChatMessage("user", prompt("coder_fix", errors=errors))]
+        self._report(job, "invalid_reply", f"still failing the syntax check after {1 + FIX_ROUNDS} replies:\n{errors}", tokens=tokens)
+
+    def _task_prompt(self, job: TaskAssignment) -> str:
+        task = job.task
+        acceptance = "\n".join(f"- {a}" for a in task.acceptance) or "- (none given: make the task's files work as described)"
+        context = f"\nWhat the tasks before yours made (signatures; use them as they are):\n{job.context}\n" if job.context else ""
+        current = self._current_files(task.files)
+        feedback = (
+            f"\nThis is attempt {job.attempt}. The previous attempt was rejected; fix exactly this:\n{job.feedback}\n"
+            if job.feedback else ""
+        )
+        notes = self.take_steer_notes()
+        return prompt(
+            "coder_task", task_id=task.id, title=task.title, description=task.description,
+            files=", ".join(task.files) or "(choose)", language=task.language or "(any)", acceptance=acceptance,
+            context=context, current=current, feedback=feedback, steer=_steer_text(notes) if notes else "",
+        )
+
+    def _current_files(self, files: list[str]) -> str:
+        parts = []
+        for rel in files:
+            path = self.worktree / rel
+            if path.is_file():
+                text = path.read_text(errors="replace")
+                if len(text) > CURRENT_FILE_CHARS:
+                    text = text[:CURRENT_FILE_CHARS] + "\n... (cut)"
+                parts.append(f"{rel} (as it is now):\n```\n{text}\n```")
+        return ("\nCurrent content of your task's files:\n" + "\n".join(parts) + "\n") if parts else ""
+
+    def _write(self, parsed: ParsedReply) -> tuple[list[str], str]:
+        """Write the reply's files; (paths written, problems to send back)."""
+        if parsed.empty:
+            return [], ("Your reply held no files. Send each file as its path alone on a line, "
+                        "then the complete file in a fenced code block.")
+        files = list(parsed.files)
+        problems = list(parsed.problems)
+        contents = dict(files)
+        for edit in parsed.edits:
+            original = contents.get(edit.path)
+            if original is None and (self.worktree / edit.path).is_file():
+                original = (self.worktree / edit.path).read_text(errors="replace")
+            try:
+                contents[edit.path] = apply_edit(original, edit)
+            except EditError as exc:
+                problems.append(str(exc))
+        report = apply_files(self.worktree, list(contents.items()))
+        for refused in report.refused:
+            problems.append(f"{refused.path}: not written: {refused.reason}")
+        written = [str(p) for p in report.written]
+        for path in written:
+            self.console.line(f"   wrote {path}")
+        blocking = [p for p in problems if "not closed" not in p]
+        return written, "\n".join(blocking)
+
+    def _complete(self, job: TaskAssignment, written: list[str], tokens: int, seconds: float) -> None:
+        try:
+            commit = git.commit_all(self.worktree, f"crewmux {job.task.id} attempt {job.attempt}: {job.task.title}")
+        except git.GitError as exc:
+            self._report(job, "git", str(exc), tokens=tokens)
+            return
+        commit = commit or git.rev(self.worktree)
+        self.send(Completion(
+            run_id=self.run_id, sender=self.name, recipient=COORDINATOR, task_id=job.task.id, reply_to=job.id,
+            attempt=job.attempt, commit=commit, files=written, tokens=tokens, seconds=round(seconds, 3),
+            summary=f"wrote {', '.join(written)}",
+        ))
+        self.console.line(f"== {job.task.id} attempt {job.attempt} done: {commit[:10]}")
+
+    def _report(self, job: TaskAssignment, kind: str, error: str, tokens: int = 0) -> None:
+        self.console.line(f"!! {job.task.id} attempt {job.attempt}: {kind}: {error.splitlines()[0]}")
+        self.send(ErrorReport(
+            run_id=self.run_id, sender=self.name, recipient=COORDINATOR, task_id=job.task.id, reply_to=job.id,
+            kind=kind, error=error[:20000], attempt=job.attempt,
+        ))
+
+
+def _steer_text(notes: list[str]) -> str:
+    return "\nA note from the human steering the team (follow it):\n" + "\n".join(f"- {n}" for n in notes) + "\n"

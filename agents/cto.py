@@ -1,0 +1,93 @@
+"""The CTO: turns the brief (and the project as it is) into a checked plan.
+
+The plan comes back as a structured reply against the Plan schema. It is checked (ids,
+dependencies, cycles, parallel tasks writing one file); when it fails, the CTO asks its
+model again with the problems named, the cycle spelled out. It can also split a task
+that keeps failing into smaller ones.
+"""
+
+from __future__ import annotations
+
+from crewmux.agents.context import scan_project
+from crewmux.agents.llm.types import ChatMessage, LLMError
+from crewmux.agents.loop import Agent
+from crewmux.agents.plan_check import check_plan
+from crewmux.agents.prompting import Talker, prompt
+from crewmux.protocol.messages import ErrorReport, Message, PlanMessage, PlanRequest
+from crewmux.protocol.plan import Plan
+
+COORDINATOR = "coordinator"
+PLAN_ROUNDS = 3
+
+
+class CTO(Agent):
+    role = "cto"
+
+    def on_start(self) -> None:
+        self.talker = Talker(self, "cto")
+        self.talker.warm(self.config.for_role("cto"))
+
+    def handle(self, message: Message) -> None:
+        if isinstance(message, PlanRequest):
+            self.plan(message)
+        else:
+            self.console.line(f"ignoring a {message.type} message: the CTO only takes plan requests")
+
+    def _project_view(self) -> str:
+        # The run branch as it is (the user's checkout may hold unrelated, uncommitted files).
+        worktree = self.run.worktree("integration")
+        return scan_project(worktree if worktree.is_dir() else self.run.project_dir)
+
+    def plan(self, request: PlanRequest) -> None:
+        self.set_status("thinking", task_id="plan", attempt=1)
+        model = self.config.for_role("cto")
+        if request.split_task is not None:
+            task = request.split_task
+            user = prompt("cto_request", brief=request.brief, project=self._project_view(), feedback="") + prompt(
+                "cto_split", task=task.model_dump_json(indent=2), failure=request.feedback or "(none given)",
+                deps=", ".join(task.depends_on) or "none", prefix=f"{task.id}-",
+            )
+        else:
+            feedback = prompt("cto_replan", problems=request.feedback) if request.feedback else ""
+            user = prompt("cto_request", brief=request.brief, project=self._project_view(), feedback=feedback)
+        messages = [ChatMessage("system", prompt("cto")), ChatMessage("user", user)]
+        problems = ""
+        tokens = 0
+        for round_no in range(1, PLAN_ROUNDS + 1):
+            self.checkpoint()
+            notes = self.take_steer_notes()
+            if notes:
+                messages.append(ChatMessage("user", "A note from the human steering the team (follow it):\n" + "\n".join(notes)))
+            self.set_status("thinking", attempt=round_no)
+            try:
+                plan, result = self.talker.structured(messages, Plan, model, task="plan", attempt=round_no)
+            except LLMError as exc:
+                self._fail(request, "llm", f"the CTO's model failed: {exc}")
+                return
+            tokens += result.stats.prompt_tokens + result.stats.completion_tokens
+            checked = check_plan(plan) if request.split_task is None else _check_split(plan, request)
+            if checked.ok:
+                self.console.line(f"== plan: {len(plan.tasks)} tasks: " + ", ".join(f"{t.id} {t.title}" for t in plan.tasks))
+                self.send(PlanMessage(run_id=self.run_id, sender=self.name, recipient=COORDINATOR, reply_to=request.id,
+                                      task_id=request.task_id, plan=plan, tokens=tokens))
+                return
+            problems = checked.text()
+            self.console.line("!! the plan does not pass its checks; asking again:\n" + problems)
+            self.events.emit("error", task_id="plan", attempt=round_no, text="plan rejected: " + problems)
+            messages += [ChatMessage("assistant", plan.model_dump_json()), ChatMessage("user", prompt("cto_replan", problems=problems))]
+        self._fail(request, "plan", f"no valid plan after {PLAN_ROUNDS} tries:\n{problems}")
+
+    def _fail(self, request: PlanRequest, kind: str, error: str) -> None:
+        self.console.line(f"!! {error}")
+        self.send(ErrorReport(run_id=self.run_id, sender=self.name, recipient=COORDINATOR, task_id=request.task_id,
+                              reply_to=request.id, kind=kind, error=error, recoverable=False))
+
+
+def _check_split(plan: Plan, request: PlanRequest):
+    """A split may depend on the old task's dependencies, which are not in the new plan."""
+    outside = set(request.split_task.depends_on) if request.split_task else set()
+    trimmed = plan.model_copy(deep=True)
+    for task in trimmed.tasks:
+        task.depends_on = [d for d in task.depends_on if d not in outside]
+    return check_plan(trimmed)
+

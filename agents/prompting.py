@@ -1,0 +1,92 @@
+"""Prompts (files in ``prompts/`` beside the roles) and one LLM exchange as an agent does it.
+
+Every exchange carries who asks (run, role, agent, task, attempt) for the X-Crewmux-*
+headers, streams its tokens into the agent's readable log, and ends with an ``llm`` event
+holding tokens and tokens/s.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from string import Template
+from typing import TYPE_CHECKING, TypeVar
+
+from pydantic import BaseModel
+
+from crewmux.agents.llm.client import LLMClient
+from crewmux.agents.llm.errors import LLMCancelled
+from crewmux.agents.llm.types import ChatMessage, ChatRequest, ChatResult, RequestMeta
+from crewmux.agents.loop import AgentStopped
+from crewmux.config import ModelConfig
+
+if TYPE_CHECKING:
+    from crewmux.agents.loop import Agent
+
+PROMPTS = Path(__file__).with_name("prompts")
+T = TypeVar("T", bound=BaseModel)
+
+
+def prompt(name: str, **values: object) -> str:
+    """``prompts/<name>.md`` with ``$names`` filled in (code braces stay as they are)."""
+    text = (PROMPTS / f"{name}.md").read_text()
+    return Template(text).safe_substitute({k: str(v) for k, v in values.items()})
+
+
+class Talker:
+    """One agent's way to ask models: a client per model, reused across requests."""
+
+    def __init__(self, agent: "Agent", role: str) -> None:
+        self.agent = agent
+        self.role = role
+        self._clients: dict[str, LLMClient] = {}
+
+    def _client(self, model: ModelConfig) -> LLMClient:
+        key = model.model_dump_json()
+        if key not in self._clients:
+            self._clients[key] = LLMClient(model, log_path=self.agent.run.llm_log(self.agent.name))
+        return self._clients[key]
+
+    def warm(self, model: ModelConfig) -> None:
+        """Make the model's client now, at start-up, not inside the first task's time."""
+        self._client(model)
+
+    def _request(self, messages: list[ChatMessage], model: ModelConfig, task: str, attempt: int) -> ChatRequest:
+        meta = RequestMeta(run=self.agent.run_id, role=self.role, agent=self.agent.name, task=task, attempt=attempt)
+        return ChatRequest(messages=messages, temperature=model.temperature, think=model.think,
+                           num_ctx=model.num_ctx, max_tokens=model.max_tokens, meta=meta)
+
+    def _on_chunk(self, kind: str, text: str) -> None:
+        if kind == "content":
+            self.agent.console.stream(text)
+
+    def _record(self, result: ChatResult, task: str, attempt: int) -> None:
+        stats = result.stats
+        tokens = stats.prompt_tokens + stats.completion_tokens
+        self.agent.console.line(
+            f"   [{stats.completion_tokens} tokens out, {stats.prompt_tokens} in, {stats.tokens_per_second:.1f} tok/s, {stats.total_seconds:.1f} s]"
+        )
+        self.agent.events.emit(
+            "llm", status=self.agent.status, task_id=task or None, attempt=attempt or None, tokens=tokens,
+            tps=round(stats.tokens_per_second, 2),
+            data={"model": stats.model, "prompt_tokens": stats.prompt_tokens, "completion_tokens": stats.completion_tokens,
+                  "seconds": round(stats.total_seconds, 3), "endpoint": stats.endpoint},
+        )
+
+    def chat(self, messages: list[ChatMessage], model: ModelConfig, *, task: str = "", attempt: int = 0) -> ChatResult:
+        try:
+            result = self._client(model).chat(self._request(messages, model, task, attempt), on_chunk=self._on_chunk,
+                                              cancel=self.agent.stop_event)
+        except LLMCancelled:
+            raise AgentStopped() from None
+        self._record(result, task, attempt)
+        return result
+
+    def structured(self, messages: list[ChatMessage], schema: type[T], model: ModelConfig, *, task: str = "", attempt: int = 0) -> tuple[T, ChatResult]:
+        try:
+            instance, result = self._client(model).chat_structured(
+                self._request(messages, model, task, attempt), schema, on_chunk=self._on_chunk, cancel=self.agent.stop_event
+            )
+        except LLMCancelled:
+            raise AgentStopped() from None
+        self._record(result, task, attempt)
+        return instance, result

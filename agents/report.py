@@ -1,0 +1,165 @@
+"""The run's report: ``report.json`` for tools, ``report.md`` for people.
+
+Per task: attempts, the try it passed on, escalations, tokens, seconds, tokens/s and
+why it failed or was blocked. For the run: totals, pass on try 1/2/3, the verdict and its
+reason. Tokens and speeds come from the agents' ``llm`` events; the rest from state.json.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+from crewmux.protocol.events import Event, read_events
+from crewmux.protocol.fsutil import atomic_write, atomic_write_json
+from crewmux.protocol.rundir import RunDir
+from crewmux.protocol.state import RunState
+
+
+@dataclass
+class Usage:
+    tokens: int = 0
+    completion_tokens: int = 0
+    generation_seconds: float = 0.0
+    calls: int = 0
+
+    def add(self, event: Event) -> None:
+        self.calls += 1
+        self.tokens += event.tokens or 0
+        completion = int(event.data.get("completion_tokens", 0))
+        self.completion_tokens += completion
+        if event.tps:
+            self.generation_seconds += completion / event.tps
+
+    @property
+    def tps(self) -> float | None:
+        return round(self.completion_tokens / self.generation_seconds, 2) if self.generation_seconds else None
+
+
+@dataclass
+class AttemptLine:
+    attempt: int
+    coder: str
+    escalated: bool
+    model: str
+    verdict: str | None
+    seconds: float
+    tokens: int
+    tps: float | None
+    findings: str
+
+
+@dataclass
+class TaskLine:
+    id: str
+    title: str
+    status: str
+    attempts: int
+    passed_on_try: int | None
+    escalations: int
+    tokens: int
+    seconds: float
+    tps: float | None
+    reason: str
+    history: list[AttemptLine] = field(default_factory=list)
+
+
+def usage_by_attempt(events_dir: Path) -> tuple[dict[tuple[str, int], Usage], Usage]:
+    """LLM usage per (task, attempt) across all agents, and for the whole run."""
+    per: dict[tuple[str, int], Usage] = {}
+    total = Usage()
+    for path in sorted(events_dir.glob("*.jsonl")):
+        for event in read_events(path):
+            if event.kind != "llm":
+                continue
+            total.add(event)
+            if event.task_id:
+                per.setdefault((event.task_id, event.attempt or 0), Usage()).add(event)
+    return per, total
+
+
+def build_report(run: RunDir, state: RunState, status: str, reason: str, checks: list[dict], started: float,
+                 finished: float | None = None) -> dict:
+    finished = finished or time.time()
+    per, total = usage_by_attempt(run.events_dir)
+    tasks: list[TaskLine] = []
+    for record in state.tasks.values():
+        history = []
+        task_usage = Usage()
+        for a in record.attempts:
+            usage = per.get((record.id, a.attempt), Usage())
+            task_usage.tokens += usage.tokens
+            task_usage.completion_tokens += usage.completion_tokens
+            task_usage.generation_seconds += usage.generation_seconds
+            seconds = round((a.finished_at or finished) - a.started_at, 2) if a.started_at else 0.0
+            history.append(AttemptLine(a.attempt, a.coder, a.escalated, a.model, a.verdict, seconds, usage.tokens or a.tokens,
+                                       usage.tps, a.findings[:1500]))
+        passed_on = next((a.attempt for a in record.attempts if a.verdict == "pass"), None) if record.status == "passed" else None
+        tasks.append(TaskLine(
+            id=record.id, title=record.title, status=record.status, attempts=len(record.attempts), passed_on_try=passed_on,
+            escalations=sum(1 for a in record.attempts if a.escalated), tokens=task_usage.tokens,
+            seconds=round(sum(h.seconds for h in history), 2), tps=task_usage.tps, reason=record.reason, history=history,
+        ))
+    passed = [t for t in tasks if t.status == "passed"]
+    by_try: dict[str, int] = {}
+    for t in passed:
+        by_try[str(t.passed_on_try)] = by_try.get(str(t.passed_on_try), 0) + 1
+    return {
+        "run_id": state.run_id,
+        "status": status,
+        "reason": reason,
+        "seconds": round(finished - started, 2),
+        "tasks_total": len(tasks),
+        "tasks_passed": len(passed),
+        "tasks_failed": sum(1 for t in tasks if t.status == "failed"),
+        "tasks_blocked": sum(1 for t in tasks if t.status == "blocked"),
+        "passed_on_try": by_try,
+        "escalations": sum(t.escalations for t in tasks),
+        "tokens": total.tokens,
+        "llm_calls": total.calls,
+        "tps": total.tps,
+        "final_checks": checks,
+        "tasks": [asdict(t) for t in tasks],
+    }
+
+
+def render_markdown(report: dict) -> str:
+    lines = [
+        f"# crewmux run {report['run_id']}",
+        "",
+        f"**Verdict: {report['status']}** — {report['reason']}",
+        "",
+        f"- tasks: {report['tasks_passed']} passed, {report['tasks_failed']} failed, {report['tasks_blocked']} blocked, of {report['tasks_total']}",
+        "- passed on try: " + (", ".join(f"{k}: {v}" for k, v in sorted(report["passed_on_try"].items())) or "none"),
+        f"- escalations: {report['escalations']}",
+        f"- tokens: {report['tokens']} in {report['llm_calls']} LLM calls" + (f", {report['tps']} tokens/s" if report["tps"] else ""),
+        f"- wall time: {report['seconds']} s",
+        "",
+        "| task | status | attempts | passed on try | escalations | tokens | seconds | tokens/s |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
+    for t in report["tasks"]:
+        lines.append(
+            f"| {t['id']} {t['title']} | {t['status']} | {t['attempts']} | {t['passed_on_try'] or '-'} | {t['escalations']} "
+            f"| {t['tokens']} | {t['seconds']} | {t['tps'] or '-'} |"
+        )
+    problems = [t for t in report["tasks"] if t["status"] != "passed" or t["attempts"] > 1]
+    if problems:
+        lines += ["", "## Tasks that needed more than one try or did not pass", ""]
+        for t in problems:
+            lines.append(f"### {t['id']} {t['title']}: {t['status']}" + (f" — {t['reason']}" if t["reason"] else ""))
+            for h in t["history"]:
+                esc = ", escalated" if h["escalated"] else ""
+                lines.append(f"- attempt {h['attempt']} ({h['coder']}, {h['model']}{esc}): {h['verdict'] or 'unfinished'}")
+                if h["findings"] and h["verdict"] != "pass":
+                    lines += ["  ```", *("  " + line for line in h["findings"].splitlines()[:20]), "  ```"]
+    if report["final_checks"]:
+        lines += ["", "## Final checks of the merged branch", ""]
+        lines += [f"- {c['name']}: {c['status']}" + (f" — {c['detail'].splitlines()[0]}" if c.get("detail") else "") for c in report["final_checks"]]
+    return "\n".join(lines) + "\n"
+
+
+def write_report(run: RunDir, report: dict) -> None:
+    atomic_write_json(run.report_json, report)
+    atomic_write(run.report_md, render_markdown(report).encode())

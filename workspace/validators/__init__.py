@@ -1,0 +1,114 @@
+"""Validators per language, and the short findings a coder gets back.
+
+``syntax_checks``: what a coder runs on its own files before reporting.
+``review_checks``: what QA runs on a task (syntax, fatal lint, imports, tests, build, page).
+``suite_checks``: what the coordinator runs on the merged branch (tests and build).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from crewmux.workspace.validators import go, javascript, php, python, typescript, web
+from crewmux.workspace.validators.base import CheckResult, Context, Finding
+from crewmux.workspace.validators.imports import check_imports
+
+__all__ = ["CheckResult", "Context", "Finding", "language_of", "syntax_checks", "review_checks", "suite_checks", "format_findings", "is_test_file"]
+
+_BY_SUFFIX = {
+    ".py": "python", ".js": "javascript", ".mjs": "javascript", ".cjs": "javascript",
+    ".ts": "typescript", ".tsx": "typescript", ".php": "php", ".go": "go",
+    ".html": "web", ".htm": "web", ".css": "web",
+}
+
+
+def language_of(path: str) -> str | None:
+    return _BY_SUFFIX.get(Path(path).suffix.lower())
+
+
+def languages(files: list[str]) -> list[str]:
+    found = []
+    for file in files:
+        lang = language_of(file)
+        if lang and lang not in found:
+            found.append(lang)
+    return found
+
+
+def is_test_file(path: str) -> bool:
+    return python.is_test_file(path) or javascript.is_test_file(path) or path.endswith(("_test.go", "Test.php")) or ".test.ts" in path
+
+
+def syntax_checks(ctx: Context) -> list[CheckResult]:
+    langs = languages(ctx.files)
+    checks = {"python": python.syntax, "javascript": javascript.syntax, "typescript": typescript.syntax, "php": php.syntax, "go": go.syntax}
+    return [checks[lang](ctx) for lang in langs if lang in checks]
+
+
+def review_checks(ctx: Context, all_files: list[str], label: str = "review") -> list[CheckResult]:
+    """Everything QA checks for a task whose files are ``ctx.files`` in a tree of ``all_files``."""
+    results: list[CheckResult] = []
+    langs = languages(ctx.files)
+    if "python" in langs:
+        results += [python.lint(ctx), check_imports(ctx, "python")]
+    if "javascript" in langs:
+        results += [javascript.syntax(ctx), check_imports(ctx, "javascript")]
+    if "typescript" in langs:
+        results += [typescript.syntax(ctx), check_imports(ctx, "typescript")]
+    if "php" in langs:
+        results.append(php.syntax(ctx))
+    if "go" in langs:
+        results += [go.syntax(ctx), check_imports(ctx, "go")]
+    if any(r.status == "failed" for r in results):
+        return results  # no point running tests on code that does not parse
+    results += suite_checks(ctx, all_files, langs)
+    if "web" in langs or ("javascript" in langs and (ctx.root / "index.html").is_file()):
+        results += web.check(ctx, label)
+    return results
+
+
+def suite_checks(ctx: Context, all_files: list[str], langs: list[str] | None = None) -> list[CheckResult]:
+    """The test suites (and Go build) of the tree, for the languages present."""
+    langs = langs if langs is not None else languages(all_files)
+    results: list[CheckResult] = []
+    if "python" in langs:
+        results.append(python.tests(ctx, all_files))
+    if "javascript" in langs or "typescript" in langs:
+        results.append(javascript.tests(ctx, all_files))
+    if "go" in langs:
+        results += go.build(ctx, all_files)
+        results.append(go.tests(ctx, all_files))
+    if "php" in langs:
+        results.append(php.tests(ctx, all_files))
+    return results
+
+
+def excerpt(root: Path, path: str, line: int, radius: int = 2) -> list[str]:
+    """The code around ``line`` with a marker on it, numbered like an editor."""
+    try:
+        lines = (root / path).read_text(errors="replace").splitlines()
+    except OSError:
+        return []
+    lo, hi = max(1, line - radius), min(len(lines), line + radius)
+    return [f"{'>' if n == line else ' '}{n:4d} | {lines[n - 1]}" for n in range(lo, hi + 1)]
+
+
+def format_findings(results: list[CheckResult], root: Path, max_lines: int = 50) -> str:
+    """What failed, short (about ``max_lines``), with the code around each error."""
+    out: list[str] = []
+    for result in results:
+        if result.status != "failed":
+            continue
+        out.append(f"FAILED {result.name}: {result.detail.splitlines()[0] if result.detail else ''}".rstrip())
+        detail_rest = result.detail.splitlines()[1:] if result.detail else []
+        for finding in result.findings[:6]:
+            where = f"{finding.path}:{finding.line}" if finding.line else finding.path
+            out.append(f"  {where}: {finding.message.splitlines()[0] if finding.message else ''}")
+            out += [f"    {m}" for m in finding.message.splitlines()[1:6]]
+            if finding.line:
+                out += ["    " + line for line in excerpt(root, finding.path, finding.line)]
+        if detail_rest:
+            out += ["  " + line for line in detail_rest[-15:]]
+    if len(out) > max_lines:
+        out = out[: max_lines - 1] + [f"... ({len(out) - max_lines + 1} more lines)"]
+    return "\n".join(out)
