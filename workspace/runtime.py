@@ -16,8 +16,8 @@ import re
 import shutil
 import signal
 import time
-from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
 
 from crewmux.protocol.ids import utcnow
 from crewmux.protocol.mailbox import deliver, ensure_mailbox
@@ -29,6 +29,7 @@ from crewmux.workspace.team_launch import (
     SUPERVISOR_WINDOW,
     TEAM_WINDOW,
     LaunchInfo,
+    Service,
     agent_argv,
     load_launch,
     pane_title,
@@ -55,6 +56,7 @@ class TeamPanes:
 
     agents: dict[str, PaneState]
     supervisor: PaneState | None
+    services: dict[str, PaneState] = field(default_factory=dict)
 
     def alive(self, name: str) -> bool:
         pane = self.agents.get(name)
@@ -75,6 +77,7 @@ class TeamRuntime:
         supervise: bool = True,
         check_interval: float | None = None,
         restart_policy: RestartPolicy | None = None,
+        services: Sequence[Service] = (),
     ) -> None:
         """``role_targets`` maps a role to another agent class (``package.module:Class``);
         it, ``check_interval`` and ``restart_policy`` are recorded in the run's launch.json
@@ -86,6 +89,7 @@ class TeamRuntime:
         self.supervise = supervise
         self.check_interval = check_interval
         self.restart_policy = restart_policy
+        self.services = list(services)
 
     # -- naming -----------------------------------------------------------------------
     def session(self, run: RunDir) -> str:
@@ -129,13 +133,14 @@ class TeamRuntime:
                 batch.append(Tmux.respawn_cmd(pane.pane_id, argv, cwd=run.project_dir, env=self.env))
         new_ids = self.tmux.run_batch(batch) if batch else []
         tags = self.tag_cmds(zip(new_ids, new_specs))
+        tags += self._service_cmds(run, session, launch, panes.services)
         if self.supervise:
             tags += self._supervisor_cmds(run, session, panes.supervisor)
         if tags:
             self.tmux.run_batch(tags)
 
     def _record_launch(self, run: RunDir) -> None:
-        launch = LaunchInfo(roles=self.role_targets)
+        launch = LaunchInfo(roles=self.role_targets, services=self.services)
         if self.check_interval is not None:
             launch.check_interval = self.check_interval
         if self.restart_policy is not None:
@@ -173,6 +178,7 @@ class TeamRuntime:
             # Tagging needs the pane ids, hence a second call; the supervisor starts after
             # it, so it never sees an untagged agent pane.
             tags = self.tag_cmds(zip(pane_ids, specs))
+            tags += self._service_cmds(run, session, launch, {})
             if self.supervise:
                 tags += self._supervisor_cmds(run, session, None)
             self.tmux.run_batch(tags)
@@ -202,17 +208,33 @@ class TeamRuntime:
             return [Tmux.respawn_cmd(pane.pane_id, argv, cwd=run.project_dir, env=self.env)]
         return []
 
+    def _service_cmds(
+        self, run: RunDir, session: str, launch: LaunchInfo, running: Mapping[str, PaneState]
+    ) -> list[list[str]]:
+        """Start the services that have no window, and respawn the dead ones."""
+        cmds: list[list[str]] = []
+        for service in launch.services:
+            pane = running.get(service.name)
+            if pane is None:
+                cmds.append(Tmux.new_window_cmd(session, service.name, service.argv, cwd=run.project_dir, env=self.env))
+            elif pane.dead:
+                cmds.append(Tmux.respawn_cmd(pane.pane_id, service.argv, cwd=run.project_dir, env=self.env))
+        return cmds
+
     # -- looking --------------------------------------------------------------------------
     def panes(self, run: RunDir) -> TeamPanes:
         """The run's panes: ONE tmux call."""
         agents: dict[str, PaneState] = {}
         supervisor = None
+        services: dict[str, PaneState] = {}
         for pane in self.tmux.list_panes(self.session(run)):
             if pane.window == SUPERVISOR_WINDOW:
                 supervisor = pane
             elif pane.window == TEAM_WINDOW and pane.agent:
                 agents[pane.agent] = pane
-        return TeamPanes(agents, supervisor)
+            elif pane.window not in (TEAM_WINDOW, SUPERVISOR_WINDOW):
+                services[pane.window] = pane
+        return TeamPanes(agents, supervisor, services)
 
     def agents_alive(self, run: RunDir) -> dict[str, bool]:
         panes = self.panes(run)

@@ -36,9 +36,20 @@ PASSED_ENV = (
 )  # fmt: skip
 
 
+class Service(BaseModel):
+    """A process the team needs besides its agents (the scripted model server), run in
+    its own window of the run's session and brought back by ``crewmux resume``."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    name: str = Field(pattern=r"^[a-z][a-z0-9-]{0,31}$", description="Its window's name")
+    argv: list[str] = Field(min_length=1)
+
+
 class LaunchInfo(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
+    services: list[Service] = Field(default_factory=list)
     roles: dict[str, str] = Field(default_factory=dict, description="role -> ROLE argument, when not the built-in role")
     check_interval: float = Field(default=2.0, gt=0, description="Seconds between the supervisor's checks")
     restart_policy: dict[str, float] = Field(default_factory=dict, description="RestartPolicy fields that differ from the defaults")
