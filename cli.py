@@ -7,10 +7,12 @@ import sys
 
 from crewmux import __version__
 from crewmux.protocol import commands as protocol_commands
+from crewmux.tui import commands as tui_commands
 
 # One line per package that adds subcommands; each module has register(subparsers).
 COMMAND_MODULES = [
     protocol_commands,
+    tui_commands,
 ]
 
 

@@ -1,0 +1,107 @@
+"""The dashboard app: owns the view model, the watcher thread and the steering sender."""
+
+from __future__ import annotations
+
+import subprocess
+import time
+from collections import deque
+from collections.abc import Callable
+
+from textual.app import App, SuspendNotSupported
+from textual.message import Message
+
+from crewmux.protocol.rundir import RunDir
+from crewmux.tui.attach import AttachError, attach_argv
+from crewmux.tui.palette import TeamCommands
+from crewmux.tui.screens.main import MainScreen
+from crewmux.tui.steering import Steering
+from crewmux.tui.team_view import TeamView
+from crewmux.tui.watcher import Batch, RunWatcher
+
+LAG_SAMPLES = 100_000
+
+
+class BatchReady(Message):
+    def __init__(self, batch: Batch) -> None:
+        super().__init__()
+        self.batch = batch
+
+
+class DashboardApp(App[None]):
+    CSS_PATH = "app.tcss"
+    TITLE = "crewmux"
+    COMMANDS = App.COMMANDS | {TeamCommands}
+
+    def __init__(self, run: RunDir, *, clock: Callable[[], float] = time.time, min_gap: float = 0.05) -> None:
+        super().__init__()
+        self.run_dir = run
+        self.clock = clock
+        self.view = TeamView(run_id=run.run_id)
+        self.steering = Steering(run.mail_root, run.run_id)
+        self.watcher = RunWatcher(run, self.post_batch, min_gap=min_gap)
+        self.watcher_selected: str | None = None
+        # Seconds from an event's write (its ts) to the moment the UI applied it.
+        self.lag: deque[float] = deque(maxlen=LAG_SAMPLES)
+        self._watching = False
+
+    def get_default_screen(self) -> MainScreen:
+        return MainScreen()
+
+    @property
+    def main(self) -> MainScreen:
+        """The main screen, also while a help or details screen is on top of it."""
+        return self.screen_stack[0]  # type: ignore[return-value]
+
+    def start_watching(self) -> None:
+        if self._watching:
+            return
+        self._watching = True
+        self.run_worker(self.watcher.run_forever, thread=True, name="run-watcher", exit_on_error=False)
+        self.set_interval(1.0, self._tick, name="clock")
+
+    def on_unmount(self) -> None:
+        self.watcher.stop()
+
+    # -- called from the watcher thread ---------------------------------------------------
+    def post_batch(self, batch: Batch) -> None:
+        if not self.post_message(BatchReady(batch)):
+            self.watcher.applied()  # the app is closing: nobody will apply it
+
+    # -- UI thread ------------------------------------------------------------------------
+    def on_batch_ready(self, message: BatchReady) -> None:
+        batch = message.batch
+        try:
+            changes = self.view.apply(info=batch.info, plan=batch.plan, state=batch.state, events=batch.events)
+            self.view.loaded = True
+            main = self.main
+            main.show(changes, self.clock())
+            if batch.log is not None:
+                main.show_log(batch.log.agent, batch.log.text, batch.log.reset)
+            for problem in batch.problems:
+                self.notify(problem, severity="warning")
+            applied = time.time()
+            self.lag.extend(applied - event.ts for event in batch.events)
+        finally:
+            self.watcher.applied()
+
+    def _tick(self) -> None:
+        self.main.tick(self.clock())
+
+    def select_agent(self, agent: str) -> None:
+        if agent != self.watcher_selected:
+            self.watcher_selected = agent
+            self.watcher.select(agent)
+
+    def attach(self, agent: str) -> None:
+        try:
+            argv = attach_argv(self.run_dir, self.run_dir.info(), agent)
+        except (AttachError, OSError, ValueError) as exc:
+            self.notify(str(exc), title="cannot attach", severity="warning")
+            return
+        try:
+            with self.suspend():
+                subprocess.run(argv, check=False)
+        except SuspendNotSupported:
+            self.notify(f"this terminal cannot hand over; run: {' '.join(argv)}", title="attach", severity="warning")
+        except FileNotFoundError:
+            self.notify(f"{argv[0]} is not installed", title="cannot attach", severity="error")

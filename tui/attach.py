@@ -1,0 +1,36 @@
+"""The command that attaches the user's terminal to one agent's tmux pane.
+
+The tmux runtime (``crewmux.workspace.runtime.TeamRuntime``) owns the session layout and
+knows which pane is which agent; it is imported lazily because the dashboard also opens
+finished runs on machines where the runtime's tmux server is long gone.
+:func:`fallback_attach_argv` is used only when that runtime is not installed: it attaches
+to the run's session and selects the window named after the agent, if there is one.
+"""
+
+from __future__ import annotations
+
+from crewmux.protocol.rundir import RunDir, RunInfo
+
+DEFAULT_SOCKET = "crewmux"
+
+
+class AttachError(Exception):
+    pass
+
+
+def attach_argv(run: RunDir, info: RunInfo, agent: str) -> list[str]:
+    try:
+        from crewmux.workspace.runtime import TeamRuntime  # type: ignore[import-not-found]
+    except ImportError:
+        return fallback_attach_argv(info, agent)
+    socket = info.tmux_socket or str(info.config.get("tmux_socket") or DEFAULT_SOCKET)
+    return list(TeamRuntime(socket).attach_argv(run, agent))
+
+
+def fallback_attach_argv(info: RunInfo, agent: str) -> list[str]:
+    socket = info.tmux_socket or str(info.config.get("tmux_socket") or DEFAULT_SOCKET)
+    if not info.tmux_session:
+        raise AttachError(f"run {info.run_id} has no tmux session recorded in run.json: it was not started in tmux")
+    session = f"={info.tmux_session}"
+    # ";" as its own argument is tmux's command separator: attach, then pick the window.
+    return ["tmux", "-L", socket, "attach-session", "-t", session, ";", "select-window", "-t", f"{session}:{agent}"]

@@ -1,0 +1,40 @@
+"""The run's one-glance summary: brief, status, elapsed time, task counts, tokens, sandbox."""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual.widgets import Static
+
+from crewmux.tui.team_view import TeamView, format_elapsed, format_tokens
+
+RUN_STATUS_STYLE = {
+    "starting": "yellow",
+    "planning": "yellow",
+    "running": "bold green",
+    "succeeded": "bold green",
+    "partial": "bold yellow",
+    "failed": "bold red",
+    "stopped": "bold red",
+}
+
+
+class RunHeader(Static):
+    def show(self, view: TeamView, now: float) -> None:
+        counts = view.counts()
+        text = Text(no_wrap=True, overflow="ellipsis")
+        text.append(" crewmux ", style="bold reverse")
+        text.append(f" {view.run_id}  ")
+        text.append(view.run_status, style=RUN_STATUS_STYLE.get(view.run_status, "bold"))
+        if view.phase:
+            text.append(f" ({view.phase})", style="dim")
+        text.append(f"  {format_elapsed(view.elapsed(now))}  ")
+        text.append(f"{counts.passed} passed", style="green")
+        text.append(" · ")
+        text.append(f"{counts.failed} failed", style="red" if counts.failed else "")
+        text.append(f" · {counts.left} left  ")
+        text.append(f"{format_tokens(view.tokens)} tokens  ")
+        text.append(view.sandbox_label, style="dim" if view.sandbox else "yellow")
+        text.append("\n")
+        text.append(" brief: ", style="dim")
+        text.append(view.brief.splitlines()[0] if view.brief else "(loading)")
+        self.update(text)
