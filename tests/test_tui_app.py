@@ -4,7 +4,9 @@ the right message to the right mailbox, and what agents write shows on screen.""
 from __future__ import annotations
 
 import asyncio
+import html
 import os
+import re
 import subprocess
 import time
 from datetime import datetime, timezone
@@ -21,7 +23,12 @@ from crewmux.protocol.rundir import AgentSpec, RunDir
 from crewmux.protocol.state import AttemptRecord, RunState, TaskRecord
 from crewmux.tui.app import DashboardApp
 
-pytestmark = pytest.mark.timeout(60)
+pytestmark = [pytest.mark.timeout(60), pytest.mark.anyio]
+
+
+@pytest.fixture
+def anyio_backend() -> str:
+    return "asyncio"  # Textual runs on asyncio; anyio's pytest plugin runs the async tests
 
 FIXED_NOW = 1_790_000_000.0  # what the injected clock says in snapshot tests
 AGENTS = [
@@ -122,3 +129,362 @@ async def until(pilot, condition, timeout: float = 5.0) -> None:
 def mailbox(run: RunDir, agent: str) -> list:
     new = run.mailbox(agent) / "new"
     return [parse_message(p.read_bytes()) for p in sorted(new.iterdir())]
+
+
+def screen_text(app: DashboardApp) -> str:
+    """The characters on screen, from the SVG screenshot (text runs joined)."""
+    svg = app.export_screenshot()
+    return html.unescape("".join(re.findall(r"<text [^>]*>([^<]*)</text>", svg))).replace("\xa0", " ")
+
+
+def cell(app: DashboardApp, table: str, row: str, column: str) -> str:
+    return str(app.main.query_one(f"#{table}").get_cell(row, column))
+
+
+def header(app: DashboardApp) -> str:
+    return str(app.main.query_one("#run-header").content)
+
+
+def feed_lines(app: DashboardApp) -> list[str]:
+    return [strip.text for strip in app.main.query_one("#feed-log").lines]
+
+
+async def opened(app: DashboardApp, pilot) -> None:
+    await until(pilot, lambda: app.view.loaded and app.main.query_one("#agents").row_count == 5 and app.main.query_one("#tasks").row_count == 3)
+
+
+async def select(pilot, app: DashboardApp, table: str, row: str) -> None:
+    widget = app.main.query_one(f"#{table}")
+    widget.focus()
+    widget.move_cursor(row=widget.get_row_index(row))
+    await pilot.pause()
+
+
+def controls(run: RunDir, agent: str) -> list[Control]:
+    return [m for m in mailbox(run, agent) if isinstance(m, Control)]
+
+
+def emitter(run: RunDir, agent: str) -> EventLog:
+    return EventLog(run.events(agent), agent)
+
+
+async def test_pause_key_sends_pause_to_the_agent_and_shows_paused(run: RunDir) -> None:
+    app = DashboardApp(run)
+    async with app.run_test(size=(140, 40)) as pilot:
+        await opened(app, pilot)
+        await select(pilot, app, "agents", "coder-2")
+        await pilot.press("p")
+        [message] = controls(run, "coder-2")
+        assert (message.action, message.sender, message.recipient, message.run_id) == ("pause", "dashboard", "coder-2", run.run_id)
+        assert controls(run, "coder-1") == []
+        assert cell(app, "agents", "coder-2", "status") == "writing"
+        emitter(run, "coder-2").emit("status", status="paused", task_id="t2", attempt=1)
+        await until(pilot, lambda: cell(app, "agents", "coder-2", "status") == "paused")
+
+
+async def test_resume_key_sends_resume_and_shows_the_agent_working_again(run: RunDir) -> None:
+    emitter(run, "coder-1").emit("status", status="paused")
+    app = DashboardApp(run)
+    async with app.run_test(size=(140, 40)) as pilot:
+        await opened(app, pilot)
+        await select(pilot, app, "agents", "coder-1")
+        assert cell(app, "agents", "coder-1", "status") == "paused"
+        await pilot.press("u")
+        [message] = controls(run, "coder-1")
+        assert (message.action, message.recipient, message.target) == ("resume", "coder-1", None)
+        emitter(run, "coder-1").emit("status", status="thinking", task_id="t3", attempt=1)
+        await until(pilot, lambda: cell(app, "agents", "coder-1", "status") == "thinking")
+        assert cell(app, "agents", "coder-1", "task") == "t3 #1"
+
+
+async def test_restart_key_sends_restart_and_counts_the_restart(run: RunDir) -> None:
+    app = DashboardApp(run)
+    async with app.run_test(size=(140, 40)) as pilot:
+        await opened(app, pilot)
+        await select(pilot, app, "agents", "qa")
+        await pilot.press("R")
+        [message] = controls(run, "qa")
+        assert (message.action, message.recipient) == ("restart", "qa")
+        assert cell(app, "agents", "qa", "restarts") == ""
+        events = emitter(run, "qa")
+        events.emit("stopped", status="stopped", data={"exit_code": 75})
+        events.emit("started", status="starting", data={"role": "qa"})
+        await until(pilot, lambda: cell(app, "agents", "qa", "restarts") == "1")
+
+
+async def test_steer_key_sends_the_typed_note_and_the_output_shows_it_arrive(run: RunDir) -> None:
+    from io import StringIO
+
+    from crewmux.agents.console import Console
+
+    app = DashboardApp(run)
+    async with app.run_test(size=(140, 40)) as pilot:
+        await opened(app, pilot)
+        await select(pilot, app, "agents", "coder-1")
+        await until(pilot, lambda: any("committed 1a2b3c" in line for line in app.main.query_one("#output").lines))
+        await pilot.press("s")
+        await pilot.press(*"use csv.DictReader")
+        await pilot.press("enter")
+        [message] = mailbox(run, "coder-1")
+        assert isinstance(message, Steer)
+        assert (message.text, message.sender, message.recipient) == ("use csv.DictReader", "dashboard", "coder-1")
+        # What the agent does with it: its log gets the note, the output panel follows.
+        Console(run.log("coder-1"), out=StringIO()).line(f">> steer from dashboard: {message.text}")
+        await until(pilot, lambda: any("steer from dashboard: use csv.DictReader" in line for line in app.main.query_one("#output").lines))
+
+
+async def test_steer_escape_sends_nothing(run: RunDir) -> None:
+    app = DashboardApp(run)
+    async with app.run_test(size=(140, 40)) as pilot:
+        await opened(app, pilot)
+        await pilot.press("s", "x", "escape")
+        await pilot.pause()
+        assert all(mailbox(run, a.name) == [] for a in AGENTS)
+        assert not isinstance(app.screen, type(None)) and app.screen is app.main
+
+
+async def test_retry_key_sends_retry_of_the_selected_task_to_the_coordinator(run: RunDir) -> None:
+    app = DashboardApp(run)
+    async with app.run_test(size=(140, 40)) as pilot:
+        await opened(app, pilot)
+        await select(pilot, app, "tasks", "t2")
+        await pilot.press("t")
+        [message] = controls(run, "coordinator")
+        assert (message.action, message.target, message.recipient, message.sender) == ("retry", "t2", "coordinator", "dashboard")
+        state = RunState.model_validate_json(run.state_json.read_bytes())
+        state.tasks["t2"].attempts.append(AttemptRecord(attempt=2, coder="coder-1"))
+        state.tasks["t2"].assignee = "coder-1"
+        atomic_write_json(run.state_json, state.model_dump(mode="json"))
+        await until(pilot, lambda: cell(app, "tasks", "t2", "tries") == "2" and cell(app, "tasks", "t2", "coder") == "coder-1")
+
+
+async def test_skip_key_sends_skip_and_the_board_shows_skipped(run: RunDir) -> None:
+    app = DashboardApp(run)
+    async with app.run_test(size=(140, 40)) as pilot:
+        await opened(app, pilot)
+        await select(pilot, app, "tasks", "t3")
+        await pilot.press("k")
+        [message] = controls(run, "coordinator")
+        assert (message.action, message.target) == ("skip", "t3")
+        state = RunState.model_validate_json(run.state_json.read_bytes())
+        state.tasks["t3"].status = "skipped"
+        atomic_write_json(run.state_json, state.model_dump(mode="json"))
+        await until(pilot, lambda: cell(app, "tasks", "t3", "state") == "skipped")
+        assert "1 failed" in header(app) and "1 left" in header(app)
+
+
+async def test_add_coder_key_asks_the_coordinator_and_the_new_coder_appears(run: RunDir) -> None:
+    app = DashboardApp(run)
+    async with app.run_test(size=(140, 40)) as pilot:
+        await opened(app, pilot)
+        await pilot.press("a")
+        [message] = controls(run, "coordinator")
+        assert (message.action, message.target) == ("add_coder", None)
+        run.add_agent(AgentSpec(name="coder-3", role="coder"))
+        await until(pilot, lambda: app.main.query_one("#agents").row_count == 6)
+        assert cell(app, "agents", "coder-3", "status") == "starting"
+        assert cell(app, "agents", "coder-3", "role") == "coder"
+        emitter(run, "coder-3").emit("started", status="starting", data={"role": "coder"})
+        emitter(run, "coder-3").emit("status", status="idle")
+        await until(pilot, lambda: cell(app, "agents", "coder-3", "status") == "idle")
+
+
+async def test_remove_coder_key_names_the_selected_coder_and_refuses_other_roles(run: RunDir) -> None:
+    app = DashboardApp(run)
+    async with app.run_test(size=(140, 40)) as pilot:
+        await opened(app, pilot)
+        await select(pilot, app, "agents", "qa")
+        await pilot.press("x")
+        assert controls(run, "coordinator") == []
+        await select(pilot, app, "agents", "coder-2")
+        await pilot.press("x")
+        [message] = controls(run, "coordinator")
+        assert (message.action, message.target, message.recipient) == ("remove_coder", "coder-2", "coordinator")
+        emitter(run, "coder-2").emit("stopped", status="stopped", data={"exit_code": 0})
+        await until(pilot, lambda: cell(app, "agents", "coder-2", "status") == "stopped")
+
+
+async def test_stop_key_asks_first_and_sends_stop_only_on_yes(run: RunDir) -> None:
+    from crewmux.tui.screens.confirm_stop import ConfirmStopScreen
+
+    app = DashboardApp(run)
+    async with app.run_test(size=(140, 40)) as pilot:
+        await opened(app, pilot)
+        await pilot.press("S")
+        assert isinstance(app.screen, ConfirmStopScreen)
+        await pilot.press("n")
+        assert controls(run, "coordinator") == []
+        await pilot.press("S")
+        await pilot.click("#yes")
+        await pilot.pause()
+        [message] = controls(run, "coordinator")
+        assert (message.action, message.recipient, message.sender) == ("stop", "coordinator", "dashboard")
+        run.update_info(status="stopped", finished_at=datetime.now(timezone.utc))
+        await until(pilot, lambda: " stopped " in header(app))
+
+
+async def test_details_key_and_enter_on_the_board_show_attempts_findings_and_diff(run: RunDir) -> None:
+    from crewmux.tui.screens.task_details import TaskDetailsScreen
+
+    app = DashboardApp(run)
+    async with app.run_test(size=(140, 50)) as pilot:
+        await opened(app, pilot)
+        await select(pilot, app, "tasks", "t1")
+        await pilot.press("d")
+        assert isinstance(app.screen, TaskDetailsScreen)
+        screen = app.screen
+
+        def diff_text() -> str:
+            return str(screen.query_one("#details-diff").content)
+
+        await until(pilot, lambda: "csv.DictReader" in getattr(screen.query_one("#details-diff").content, "code", diff_text()))
+        assert "NameError" in str(screen.query_one("#details-findings").content.renderables[1])
+        await pilot.press("escape")
+        assert app.screen is app.main
+        await select(pilot, app, "tasks", "t3")
+        await pilot.press("enter")
+        assert isinstance(app.screen, TaskDetailsScreen) and app.screen.task_view.id == "t3"
+        assert "No commit yet" in str(app.screen.query_one("#details-diff").content)
+        assert all(mailbox(run, a.name) == [] for a in AGENTS)
+
+
+async def test_enter_on_an_agent_attaches_to_its_pane_or_says_how(run: RunDir) -> None:
+    from crewmux.tui.attach import attach_argv
+
+    run.update_info(tmux_socket="crewmux-test", tmux_session="crewmux-csv2json")
+    app = DashboardApp(run)
+    async with app.run_test(size=(140, 40)) as pilot:
+        await opened(app, pilot)
+        await select(pilot, app, "agents", "coder-1")
+        await pilot.press("enter")
+        await pilot.pause()
+        argv = attach_argv(run, run.info(), "coder-1")
+        assert "crewmux-test" in argv and any("coder-1" in part for part in argv)
+        # The headless test driver cannot hand the terminal over, so the app says how.
+        [note] = [n for n in app._notifications if n.title == "attach"]
+        assert " ".join(argv) in note.message
+
+
+async def test_enter_without_a_tmux_session_says_so(run: RunDir) -> None:
+    app = DashboardApp(run)
+    async with app.run_test(size=(140, 40)) as pilot:
+        await opened(app, pilot)
+        await pilot.press("enter")
+        await pilot.pause()
+        [note] = list(app._notifications)
+        assert note.title == "cannot attach" and "no tmux session" in note.message
+
+
+async def test_filter_key_filters_the_feed_by_agent_and_type(run: RunDir) -> None:
+    app = DashboardApp(run)
+    async with app.run_test(size=(140, 40)) as pilot:
+        await opened(app, pilot)
+        await until(pilot, lambda: len(feed_lines(app)) == 4)
+        await pilot.press("slash", *"coder-2")
+        await until(pilot, lambda: len(feed_lines(app)) == 1)
+        assert "coordinator → coder-2 task_assignment [t2]" in feed_lines(app)[0]
+        await pilot.press(*[*["backspace"] * 7, *"qa review"])
+        await until(pilot, lambda: len(feed_lines(app)) == 1 and "review_result" in feed_lines(app)[0])
+        # new messages pass through the filter as they arrive
+        emitter(run, "qa").emit("message", task_id="t2", data={"id": "m9", "type": "review_result", "recipient": "coordinator", "summary": "fail"})
+        emitter(run, "coder-2").emit("message", task_id="t2", data={"id": "m10", "type": "completion", "recipient": "coordinator"})
+        await until(pilot, lambda: len(feed_lines(app)) == 2)
+        assert "fail" in feed_lines(app)[1]
+        await pilot.press("enter")
+        assert app.focused is app.main.query_one("#agents")
+
+
+async def test_help_key_lists_every_key(run: RunDir) -> None:
+    from crewmux.tui.keys import KEYS
+    from crewmux.tui.screens.help import HelpScreen
+
+    app = DashboardApp(run)
+    async with app.run_test(size=(140, 40)) as pilot:
+        await opened(app, pilot)
+        await pilot.press("question_mark")
+        assert isinstance(app.screen, HelpScreen)
+        text = screen_text(app)
+        for key in KEYS:
+            assert key.description[:36] in text  # long ones wrap
+        await pilot.press("escape")
+        assert app.screen is app.main
+
+
+async def test_quit_key_leaves_the_team_running(run: RunDir) -> None:
+    app = DashboardApp(run)
+    async with app.run_test(size=(140, 40)) as pilot:
+        await opened(app, pilot)
+        await pilot.press("q")
+        await pilot.pause()
+        assert not app.is_running
+    assert all(mailbox(run, a.name) == [] for a in AGENTS)
+    assert run.info().status == "running"
+
+
+async def test_command_palette_runs_the_same_actions(run: RunDir) -> None:
+    from textual.widgets import OptionList
+
+    app = DashboardApp(run)
+    async with app.run_test(size=(140, 40)) as pilot:
+        await opened(app, pilot)
+        await select(pilot, app, "agents", "cto")
+        await pilot.press("ctrl+p")
+        await pilot.press(*"Pause the selected")
+        await until(pilot, lambda: bool(app.screen.query(OptionList)) and app.screen.query_one(OptionList).option_count == 1)
+        assert "Pause the selected agent" in str(app.screen.query_one(OptionList).get_option_at_index(0).prompt)
+        await pilot.press("enter")
+        await until(pilot, lambda: len(controls(run, "cto")) == 1)
+        assert controls(run, "cto")[0].action == "pause"
+
+
+async def test_clicking_an_agent_row_selects_it_and_shows_its_output(run: RunDir) -> None:
+    app = DashboardApp(run)
+    async with app.run_test(size=(140, 40)) as pilot:
+        await opened(app, pilot)
+        await until(pilot, lambda: app.main.query_one("#output").agent == "coordinator")
+        table = app.main.query_one("#agents")
+        row = table.get_row_index("coder-1")
+        await pilot.click("#agents", offset=(4, 2 + row))  # border + header rows above
+        await until(pilot, lambda: app.main.query_one("#output").agent == "coder-1")
+        assert any("committed 1a2b3c" in line for line in app.main.query_one("#output").lines)
+        await pilot.press("p")
+        assert [m.action for m in controls(run, "coder-1")] == ["pause"]
+
+
+async def test_a_run_with_no_events_shows_starting_and_agents_appear_as_they_start(git_project: Path) -> None:
+    run = RunDir.create(git_project, "a bakery landing page", AGENTS[:2], Config().model_dump(mode="json"))
+    app = DashboardApp(run)
+    async with app.run_test(size=(140, 40)) as pilot:
+        await until(pilot, lambda: app.main.query_one("#agents").row_count == 2)
+        assert " starting " in header(app)
+        assert "sandbox unknown" in header(app)
+        assert cell(app, "agents", "cto", "status") == "starting"
+        emitter(run, "cto").emit("started", status="starting", data={"role": "cto"})
+        emitter(run, "cto").emit("status", status="thinking")
+        await until(pilot, lambda: cell(app, "agents", "cto", "status") == "thinking")
+        # an agent not in run.json appears with its first event
+        emitter(run, "coder-9").emit("started", status="starting", data={"role": "coder"})
+        await until(pilot, lambda: app.main.query_one("#agents").row_count == 3)
+        assert cell(app, "agents", "coder-9", "role") == "coder"
+        run.update_info(status="planning")
+        await until(pilot, lambda: " planning " in header(app))
+
+
+async def test_live_output_streams_tokens_of_the_selected_agent(run: RunDir) -> None:
+    from io import StringIO
+
+    from crewmux.agents.console import Console
+
+    app = DashboardApp(run)
+    async with app.run_test(size=(140, 40)) as pilot:
+        await opened(app, pilot)
+        await select(pilot, app, "agents", "coder-2")
+        output = app.main.query_one("#output")
+        await until(pilot, lambda: output.agent == "coder-2")
+        console = Console(run.log("coder-2"), out=StringIO())
+        console.line("t2 attempt 1")
+        for token in ["writer", ".py\n```", "python\nimport ", "json", " é"]:
+            console.stream(token)
+            await pilot.pause(0.01)
+        await until(pilot, lambda: output.lines[-1:] == ["import json é"])
+        assert output.lines[-4].endswith("t2 attempt 1")

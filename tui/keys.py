@@ -19,7 +19,7 @@ class Key:
 
 
 KEYS: tuple[Key, ...] = (
-    Key("enter", "Enter", "open", "Attach", "Attach to the selected agent's tmux pane (on the task board: the task's details)"),
+    Key("enter", "Enter", "open", "Attach", "Attach to the selected agent's tmux pane (task board: the task's details)"),
     Key("p", "p", "pause", "Pause", "Pause the selected agent"),
     Key("u", "u", "resume", "Resume", "Resume the selected agent"),
     Key("R", "R", "restart", "Restart", "Restart the selected agent's process"),
