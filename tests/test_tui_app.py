@@ -138,7 +138,10 @@ def screen_text(app: DashboardApp) -> str:
 
 
 def cell(app: DashboardApp, table: str, row: str, column: str) -> str:
-    return str(app.main.query_one(f"#{table}").get_cell(row, column))
+    widget = app.main.query_one(f"#{table}")
+    if table == "agents":
+        return widget.cell_text(row, column)
+    return str(widget.get_cell(row, column))
 
 
 def header(app: DashboardApp) -> str:
@@ -146,7 +149,7 @@ def header(app: DashboardApp) -> str:
 
 
 def feed_lines(app: DashboardApp) -> list[str]:
-    return [strip.text for strip in app.main.query_one("#feed-log").lines]
+    return app.main.query_one("#feed-log").lines
 
 
 async def opened(app: DashboardApp, pilot) -> None:
@@ -156,7 +159,10 @@ async def opened(app: DashboardApp, pilot) -> None:
 async def select(pilot, app: DashboardApp, table: str, row: str) -> None:
     widget = app.main.query_one(f"#{table}")
     widget.focus()
-    widget.move_cursor(row=widget.get_row_index(row))
+    if table == "agents":
+        widget.move_to(widget.index_of(row))
+    else:
+        widget.move_cursor(row=widget.get_row_index(row))
     await pilot.pause()
 
 
@@ -443,7 +449,7 @@ async def test_clicking_an_agent_row_selects_it_and_shows_its_output(run: RunDir
         await opened(app, pilot)
         await until(pilot, lambda: app.main.query_one("#output").agent == "coordinator")
         table = app.main.query_one("#agents")
-        row = table.get_row_index("coder-1")
+        row = table.index_of("coder-1")
         await pilot.click("#agents", offset=(4, 2 + row))  # border + header rows above
         await until(pilot, lambda: app.main.query_one("#output").agent == "coder-1")
         assert any("committed 1a2b3c" in line for line in app.main.query_one("#output").lines)

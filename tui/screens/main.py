@@ -64,8 +64,6 @@ class MainScreen(Screen):
         table = self.agent_table
         if changes.new_agents or changes.agents:
             table.show(view, [*changes.new_agents, *(changes.agents - set(changes.new_agents))], now)
-            if self.app.watcher_selected is None and table.selected:
-                self.app.select_agent(table.selected)
         if changes.tasks:
             self.task_board.show(view)
         if changes.feed:
@@ -81,15 +79,15 @@ class MainScreen(Screen):
         self.query_one(AgentOutput).show_chunk(agent, text, reset)
 
     # -- selection ----------------------------------------------------------------------
-    def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
-        if event.data_table is self.agent_table and event.row_key.value is not None:
-            self.app.select_agent(str(event.row_key.value))
+    def on_agent_table_highlighted(self, event: AgentTable.Highlighted) -> None:
+        self.app.select_agent(event.name)
+
+    def on_agent_table_selected(self, event: AgentTable.Selected) -> None:
+        self.app.attach(event.name)
 
     def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
         if event.data_table is self.task_board:
             self.action_details()
-        else:
-            self.action_open()
 
     def on_feed_filter_changed(self, event: FeedFilterChanged) -> None:
         self.query_one(MessageFeed).refilter(self.app.view.feed, event.query)

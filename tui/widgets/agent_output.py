@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from textual.widgets import Log
+from crewmux.tui.widgets.tail_log import TailLog
 
 MAX_LINES = 5000
 
 
-class AgentOutput(Log):
+class AgentOutput(TailLog):
     def __init__(self, **kwargs) -> None:
-        super().__init__(max_lines=MAX_LINES, auto_scroll=True, **kwargs)
+        super().__init__(max_lines=MAX_LINES, **kwargs)
         self.agent: str | None = None
 
     def show_chunk(self, agent: str, text: str, reset: bool) -> None:
@@ -17,5 +17,4 @@ class AgentOutput(Log):
             self.clear()
             self.agent = agent
             self.border_title = f"output: {agent}"
-        if text:
-            self.write(text)
+        self.write(text)

@@ -8,9 +8,10 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.message import Message
-from textual.widgets import Input, RichLog
+from textual.widgets import Input
 
 from crewmux.tui.team_view import FeedEntry, filter_feed
+from crewmux.tui.widgets.tail_log import TailLog
 
 REDRAW_LIMIT = 500
 
@@ -52,23 +53,23 @@ class MessageFeed(Vertical):
 
     def compose(self) -> ComposeResult:
         yield Input(placeholder="/ filter: agent or type words, e.g. coder-1 completion", id="feed-filter")
-        yield RichLog(id="feed-log", max_lines=REDRAW_LIMIT * 2, wrap=False, markup=False)
+        yield TailLog(max_lines=REDRAW_LIMIT * 2, id="feed-log")
 
     @property
-    def log_widget(self) -> RichLog:
-        return self.query_one("#feed-log", RichLog)
+    def log_widget(self) -> TailLog:
+        return self.query_one("#feed-log", TailLog)
 
     def add(self, entries: list[FeedEntry]) -> None:
-        log = self.log_widget
-        for entry in filter_feed(entries, self.query_text)[-REDRAW_LIMIT:]:
-            log.write(feed_line(entry))
+        self._write(filter_feed(entries, self.query_text)[-REDRAW_LIMIT:])
 
     def refilter(self, entries, query: str) -> None:
         self.query_text = query
-        log = self.log_widget
-        log.clear()
-        for entry in filter_feed(entries, query)[-REDRAW_LIMIT:]:
-            log.write(feed_line(entry))
+        self.log_widget.clear()
+        self._write(filter_feed(entries, query)[-REDRAW_LIMIT:])
+
+    def _write(self, entries: list[FeedEntry]) -> None:
+        if entries:
+            self.log_widget.write_lines([feed_line(entry) for entry in entries])
 
     def on_input_changed(self, event: Input.Changed) -> None:
         event.stop()

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from rich.text import Text
-from textual.widgets import Static
+from textual.widget import Widget
 
 from crewmux.tui.team_view import TeamView, format_elapsed, format_tokens
 
@@ -18,7 +18,13 @@ RUN_STATUS_STYLE = {
 }
 
 
-class RunHeader(Static):
+class RunHeader(Widget):
+    """Two fixed lines. ``refresh()`` only, never a layout pass (Static.update does one)."""
+
+    def __init__(self, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self.content = Text("")
+
     def show(self, view: TeamView, now: float) -> None:
         counts = view.counts()
         text = Text(no_wrap=True, overflow="ellipsis")
@@ -37,4 +43,9 @@ class RunHeader(Static):
         text.append("\n")
         text.append(" brief: ", style="dim")
         text.append(view.brief.splitlines()[0] if view.brief else "(loading)")
-        self.update(text)
+        if text.plain != self.content.plain:  # most batches change nothing up here
+            self.content = text
+            self.refresh()
+
+    def render(self) -> Text:
+        return self.content
