@@ -3,7 +3,6 @@ the right message to the right mailbox, and what agents write shows on screen.""
 
 from __future__ import annotations
 
-import asyncio
 import html
 import os
 import re
@@ -354,8 +353,8 @@ async def test_details_key_and_enter_on_the_board_show_attempts_findings_and_dif
         assert all(mailbox(run, a.name) == [] for a in AGENTS)
 
 
-async def test_enter_on_an_agent_attaches_to_its_pane_or_says_how(run: RunDir) -> None:
-    from crewmux.tui.attach import attach_argv
+async def test_enter_on_an_agent_runs_the_attach_command_or_says_why_not(run: RunDir) -> None:
+    from crewmux.tui.attach import AttachError, attach_argv
 
     run.update_info(tmux_socket="crewmux-test", tmux_session="crewmux-csv2json")
     app = DashboardApp(run)
@@ -364,21 +363,58 @@ async def test_enter_on_an_agent_attaches_to_its_pane_or_says_how(run: RunDir) -
         await select(pilot, app, "agents", "coder-1")
         await pilot.press("enter")
         await pilot.pause()
-        argv = attach_argv(run, run.info(), "coder-1")
-        assert "crewmux-test" in argv and any("coder-1" in part for part in argv)
-        # The headless test driver cannot hand the terminal over, so the app says how.
-        [note] = [n for n in app._notifications if n.title == "attach"]
-        assert " ".join(argv) in note.message
+        [note] = list(app._notifications)
+        try:
+            argv = attach_argv(run, run.info(), "coder-1")
+        except AttachError as exc:  # the tmux runtime knows there is no such session
+            assert (note.title, note.message) == ("cannot attach", str(exc))
+        else:
+            # The headless test driver cannot hand the terminal over, so the app says how.
+            assert note.title == "attach" and " ".join(argv) in note.message
 
 
-async def test_enter_without_a_tmux_session_says_so(run: RunDir) -> None:
+def test_fallback_attach_command_targets_the_agents_window_on_the_runs_socket(run: RunDir) -> None:
+    from crewmux.tui.attach import AttachError, fallback_attach_argv
+
+    with pytest.raises(AttachError, match="no tmux session"):
+        fallback_attach_argv(run.info(), "qa")
+    info = run.update_info(tmux_socket="sock", tmux_session="crewmux-x")
+    assert fallback_attach_argv(info, "qa") == ["tmux", "-L", "sock", "attach-session", "-t", "=crewmux-x", ";", "select-window", "-t", "=crewmux-x:qa"]
+
+
+async def test_replies_to_the_dashboard_are_shown_and_taken_from_its_mailbox(run: RunDir) -> None:
+    from crewmux.protocol.mailbox import deliver
+    from crewmux.protocol.messages import ErrorReport
+
     app = DashboardApp(run)
     async with app.run_test(size=(140, 40)) as pilot:
         await opened(app, pilot)
-        await pilot.press("enter")
-        await pilot.pause()
+        reply = ErrorReport(run_id=run.run_id, sender="coordinator", recipient="dashboard", error="cannot retry t1: it passed")
+        deliver(run.mail_root, reply)
+        await until(pilot, lambda: any(n.message == "cannot retry t1: it passed" for n in app._notifications))
         [note] = list(app._notifications)
-        assert note.title == "cannot attach" and "no tmux session" in note.message
+        assert (note.title, note.severity) == ("from coordinator", "error")
+        assert list((run.mailbox("dashboard") / "new").iterdir()) == []
+        assert (run.mailbox("dashboard") / "done" / f"{reply.id}.json").exists()
+
+
+async def test_task_details_follow_the_task_while_open(run: RunDir) -> None:
+    from crewmux.tui.screens.task_details import TaskDetailsScreen
+
+    app = DashboardApp(run)
+    async with app.run_test(size=(140, 50)) as pilot:
+        await opened(app, pilot)
+        await select(pilot, app, "tasks", "t2")
+        await pilot.press("d")
+        assert isinstance(app.screen, TaskDetailsScreen)
+        assert "No QA findings" in str(app.screen.query_one("#details-findings").content)
+        state = RunState.model_validate_json(run.state_json.read_bytes())
+        attempt = state.tasks["t2"].attempts[0]
+        attempt.verdict, attempt.findings = "fail", "writer.py:1: SyntaxError: invalid syntax"
+        state.tasks["t2"].status = "failed"
+        atomic_write_json(run.state_json, state.model_dump(mode="json"))
+        await until(pilot, lambda: "SyntaxError" in screen_text(app))
+        assert "failed" in screen_text(app)
 
 
 async def test_filter_key_filters_the_feed_by_agent_and_type(run: RunDir) -> None:
@@ -494,3 +530,58 @@ async def test_live_output_streams_tokens_of_the_selected_agent(run: RunDir) -> 
             await pilot.pause(0.01)
         await until(pilot, lambda: output.lines[-1:] == ["import json é"])
         assert output.lines[-4].endswith("t2 attempt 1")
+
+
+async def test_arrow_keys_move_the_selection_and_the_output_follows(run: RunDir) -> None:
+    app = DashboardApp(run)
+    async with app.run_test(size=(140, 40)) as pilot:
+        await opened(app, pilot)
+        table = app.main.query_one("#agents")
+        table.focus()
+        await pilot.press("down", "down")
+        assert table.selected == "coder-1"
+        await until(pilot, lambda: app.main.query_one("#output").agent == "coder-1")
+        await pilot.press("end")
+        assert table.selected == "qa"
+        await pilot.press("p")
+        assert [m.action for m in controls(run, "qa")] == ["pause"]
+
+
+async def test_an_agent_that_falls_silent_shows_dead_until_it_speaks_again(run: RunDir) -> None:
+    clock = [time.time()]
+    app = DashboardApp(run, clock=lambda: clock[0])
+    async with app.run_test(size=(140, 40)) as pilot:
+        await opened(app, pilot)
+        assert cell(app, "agents", "coder-2", "status") == "writing"
+        clock[0] += 60  # no heartbeat for a minute
+        await until(pilot, lambda: cell(app, "agents", "coder-2", "status") == "dead")
+        emitter(run, "coder-2").emit("heartbeat", ts=clock[0], status="writing", task_id="t2", attempt=1)
+        await until(pilot, lambda: cell(app, "agents", "coder-2", "status") == "writing")
+
+
+async def test_the_output_panel_scrolls_back_and_follows_again(run: RunDir) -> None:
+    from io import StringIO
+
+    from crewmux.agents.console import Console
+
+    console = Console(run.log("coordinator"), out=StringIO())
+    for n in range(200):
+        console.line(f"step {n:03d}")
+    app = DashboardApp(run)
+    async with app.run_test(size=(140, 40)) as pilot:
+        await opened(app, pilot)
+        output = app.main.query_one("#output")
+        await until(pilot, lambda: output.agent == "coordinator" and output.lines[-1].endswith("step 199"))
+        await pilot.pause()
+        assert "step 199" in screen_text(app) and "step 150" not in screen_text(app)
+        output.focus()
+        await pilot.press("pageup", "pageup")
+        await pilot.pause()
+        assert "step 199" not in screen_text(app) and "step 160" in screen_text(app)
+        console.line("step 200")  # new text does not move a scrolled-back view
+        await until(pilot, lambda: output.lines[-1].endswith("step 200"))
+        await pilot.pause()
+        assert "step 160" in screen_text(app)
+        await pilot.press("end")
+        await pilot.pause()
+        assert "step 200" in screen_text(app)

@@ -14,11 +14,21 @@ from crewmux.protocol.rundir import RunDir
 from crewmux.tui.attach import AttachError, attach_argv
 from crewmux.tui.palette import TeamCommands
 from crewmux.tui.screens.main import MainScreen
+from crewmux.tui.screens.task_details import TaskDetailsScreen
 from crewmux.tui.steering import Steering
 from crewmux.tui.team_view import TeamView
 from crewmux.tui.watcher import Batch, RunWatcher
 
 LAG_SAMPLES = 100_000
+
+
+def inbox_text(message) -> str:
+    """What a message addressed to the dashboard says, in one line."""
+    for name in ("error", "text", "detail", "reason", "summary", "status"):
+        value = getattr(message, name, "")
+        if isinstance(value, str) and value:
+            return value
+    return message.type.replace("_", " ")
 
 
 class BatchReady(Message):
@@ -75,10 +85,16 @@ class DashboardApp(App[None]):
             self.view.loaded = True
             main = self.main
             main.show(changes, self.clock())
+            if changes.tasks and isinstance(self.screen, TaskDetailsScreen):
+                task = self.view.tasks.get(self.screen.task_view.id)
+                if task is not None:
+                    self.screen.show_task(task)
             if batch.log is not None:
                 main.show_log(batch.log.agent, batch.log.text, batch.log.reset)
             for problem in batch.problems:
                 self.notify(problem, severity="warning")
+            for reply in batch.inbox:
+                self.notify(inbox_text(reply), title=f"from {reply.sender}", severity="error" if reply.type == "error_report" else "information")
             applied = time.time()
             self.lag.extend(applied - event.ts for event in batch.events)
         finally:

@@ -19,16 +19,23 @@ class AttachError(Exception):
 
 
 def attach_argv(run: RunDir, info: RunInfo, agent: str) -> list[str]:
+    """The argv to run (with the dashboard suspended); AttachError says why there is none."""
     try:
-        from crewmux.workspace.runtime import TeamRuntime  # type: ignore[import-not-found]
+        from crewmux.workspace.runtime import TeamError, TeamRuntime  # type: ignore[import-not-found]
     except ImportError:
         return fallback_attach_argv(info, agent)
-    socket = info.tmux_socket or str(info.config.get("tmux_socket") or DEFAULT_SOCKET)
-    return list(TeamRuntime(socket).attach_argv(run, agent))
+    try:
+        return list(TeamRuntime(_socket(info)).attach_argv(run, agent))
+    except TeamError as exc:
+        raise AttachError(str(exc)) from None
+
+
+def _socket(info: RunInfo) -> str:
+    return info.tmux_socket or str(info.config.get("tmux_socket") or DEFAULT_SOCKET)
 
 
 def fallback_attach_argv(info: RunInfo, agent: str) -> list[str]:
-    socket = info.tmux_socket or str(info.config.get("tmux_socket") or DEFAULT_SOCKET)
+    socket = _socket(info)
     if not info.tmux_session:
         raise AttachError(f"run {info.run_id} has no tmux session recorded in run.json: it was not started in tmux")
     session = f"={info.tmux_session}"

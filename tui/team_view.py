@@ -39,9 +39,12 @@ class AgentView:
     starts: int = 0
     last_seen: float | None = None
     last_text: str = ""
+    removed: bool = False  # taken out of the team (run.json), kept for the record
 
     def shown_status(self, now: float, run_finished: bool = False) -> str:
         """The status to display: the agent's own, or ``dead`` once it fell silent."""
+        if self.removed and self.status in TERMINAL_STATUSES | {"starting"}:
+            return "removed"
         if self.status in TERMINAL_STATUSES or self.last_seen is None or run_finished:
             return self.status
         if now - self.last_seen > DEAD_AFTER_SECONDS:
@@ -197,6 +200,8 @@ class TeamView:
         for spec in info.agents:
             agent = self._agent(spec.name, changes)
             agent.role = spec.role
+            # ``removed`` arrives with the tmux runtime's AgentSpec; older run.json lack it.
+            agent.removed = bool(getattr(spec, "removed", False))
             self._default_model(agent)
         changes.header = True
 

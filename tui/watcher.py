@@ -23,8 +23,10 @@ from pathlib import Path
 from pydantic import ValidationError
 
 from crewmux.protocol.events import Event, EventFollower
+from crewmux.protocol.mailbox import Mailbox
+from crewmux.protocol.messages import Message
 from crewmux.protocol.plan import Plan
-from crewmux.protocol.rundir import RunDir, RunInfo
+from crewmux.protocol.rundir import DASHBOARD, RunDir, RunInfo
 from crewmux.protocol.state import RunState
 from crewmux.protocol.wakeup import Wakeup
 
@@ -46,11 +48,12 @@ class Batch:
     state: RunState | None = None
     events: list[Event] = field(default_factory=list)
     log: LogChunk | None = None
+    inbox: list[Message] = field(default_factory=list)  # replies addressed to the dashboard
     problems: list[str] = field(default_factory=list)
     read_at: float = 0.0
 
     def __bool__(self) -> bool:
-        return bool(self.info or self.plan or self.state or self.events or self.log or self.problems)
+        return bool(self.info or self.plan or self.state or self.events or self.log or self.inbox or self.problems)
 
 
 @dataclass
@@ -95,7 +98,8 @@ class RunWatcher:
         self._log_agent: str | None = None
         self._log_offset = 0
         self._decoder = codecs.getincrementaldecoder("utf-8")(errors="replace")
-        self._wakeup = Wakeup([run.path, run.events_dir, run.logs_dir], interval=interval)
+        self._inbox = Mailbox(run.mailbox(DASHBOARD), owner=DASHBOARD, run_id=run.run_id, reader="dashboard")
+        self._wakeup = Wakeup([run.path, run.events_dir, run.logs_dir, run.mailbox(DASHBOARD) / "new"], interval=interval)
 
     # -- called from the UI thread ------------------------------------------------------
     def select(self, agent: str | None) -> None:
@@ -145,6 +149,7 @@ class RunWatcher:
         if self._stamps["state"].changed(self.run.state_json):
             batch.state = self._load(self.run.state_json, RunState, batch)
         self._read_events(batch)
+        self._read_inbox(batch)
         batch.log = self._read_log()
         batch.read_at = time.time()
         return batch
@@ -169,6 +174,12 @@ class RunWatcher:
                 follower = self._followers[name] = EventFollower(self.run.events_dir / name)
             batch.events.extend(follower.read_new())
         batch.events.sort(key=lambda event: event.ts)
+
+    def _read_inbox(self, batch: Batch) -> None:
+        # Bad files go to failed/ with a .err (the Mailbox does that); the rest are shown.
+        for claimed in [*self._inbox.recover(), *self._inbox.claim_new()]:
+            batch.inbox.append(claimed.message)
+            self._inbox.done(claimed)
 
     def _read_log(self) -> LogChunk | None:
         with self._lock:

@@ -86,6 +86,16 @@ class TaskDetailsScreen(Screen):
             yield Static("loading the diff…" if commit else "No commit yet, so no diff.", id="details-diff", classes="section")
         yield Footer()
 
+    def show_task(self, task: TaskView) -> None:
+        """The task changed while shown (a new attempt, a verdict, a merge)."""
+        before = self.task_view.diff_commit
+        self.task_view = task
+        self.query_one("#details-summary", Static).update(summary(task))
+        self.query_one("#details-attempts", Static).update(attempts_table(task))
+        self.query_one("#details-findings", Static).update(findings(task))
+        if task.diff_commit and task.diff_commit != before:
+            self.load_diff(task.diff_commit)
+
     def on_mount(self) -> None:
         self.query_one("#details-attempts").border_title = "attempts"
         self.query_one("#details-findings").border_title = "QA findings"

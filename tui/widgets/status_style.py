@@ -16,6 +16,7 @@ STYLE = {
     "stuck": "bold red",
     "dead": "bold white on red",
     "stopped": "dim",
+    "removed": "dim strike",
     # tasks
     "pending": "dim",
     "running": "bold cyan",
