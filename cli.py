@@ -6,13 +6,17 @@ import argparse
 import sys
 
 from crewmux import __version__
+from crewmux.agents.llm import commands as llm_commands
 from crewmux.protocol import commands as protocol_commands
 from crewmux.tui import commands as tui_commands
+from crewmux.workspace import commands as workspace_commands
 
 # One line per package that adds subcommands; each module has register(subparsers).
 COMMAND_MODULES = [
     protocol_commands,
     tui_commands,
+    llm_commands,
+    workspace_commands,
 ]
 
 

@@ -7,11 +7,13 @@ The resolved config is stored in ``run.json`` so every agent of a run sees the s
 
 from __future__ import annotations
 
+import os
 import tomllib
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, Mapping
+from urllib.parse import urlsplit, urlunsplit
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 CONFIG_FILE = "crewmux.toml"
 Provider = Literal["ollama", "openai", "anthropic"]
@@ -37,6 +39,18 @@ class ModelConfig(BaseModel):
     timeout_total: float = 1800.0
     price_in_per_mtok: float = 0.0
     price_out_per_mtok: float = 0.0
+
+    @model_validator(mode="before")
+    @classmethod
+    def _single_base_url(cls, data: Any) -> Any:
+        # `base_url = "..."` in crewmux.toml is the common case of one endpoint.
+        if isinstance(data, dict) and "base_url" in data:
+            data = dict(data)
+            url = data.pop("base_url")
+            if url:
+                data.setdefault("base_urls", [])
+                data["base_urls"] = [url, *data["base_urls"]]
+        return data
 
 
 class Budgets(BaseModel):
@@ -69,9 +83,16 @@ class Config(BaseModel):
     tmux_socket: str = "crewmux"
 
     def for_role(self, role: str) -> ModelConfig:
-        """The default model with the role's overrides applied."""
+        """The default model with the role's overrides applied.
+
+        A role that switches provider does not inherit the default's endpoints or key
+        (an Ollama URL means nothing to Anthropic).
+        """
         overrides = self.roles.get(role, {})
-        return ModelConfig.model_validate({**self.default.model_dump(), **overrides})
+        base = self.default.model_dump()
+        if overrides.get("provider", base["provider"]) != base["provider"]:
+            base["base_urls"], base["api_key"] = [], None
+        return ModelConfig.model_validate({**base, **overrides})
 
     def escalation_model(self, role: str = "coder") -> ModelConfig:
         return self.escalation or self.for_role(role)
@@ -97,3 +118,65 @@ def load_config(project_dir: Path, path: Path | None = None) -> Config:
             f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in exc.errors()[:5]
         )
         raise ConfigError(f"{path}: {problems}") from None
+
+
+# --- endpoints and keys from the ecosystem's variables ------------------------------------
+
+DEFAULT_URLS = {
+    "ollama": "http://127.0.0.1:11434",
+    "openai": "https://api.openai.com/v1",
+    "anthropic": "https://api.anthropic.com",
+}
+URL_VARIABLES = {"ollama": "OLLAMA_HOST", "openai": "OPENAI_BASE_URL", "anthropic": "ANTHROPIC_BASE_URL"}
+KEY_VARIABLES = {"openai": "OPENAI_API_KEY", "anthropic": "ANTHROPIC_API_KEY"}
+
+
+def normalize_base_url(provider: str, url: str) -> str:
+    """The URL the client puts its paths after, from the forms users write.
+
+    Ollama: OLLAMA_HOST style (`0.0.0.0`, `host:port`, no scheme) with port 11434 by
+    default. OpenAI-compatible: `/v1` is added when the URL has no path. Anthropic: a
+    trailing `/v1` is dropped (the client adds `/v1/messages`).
+    """
+    url = url.strip().rstrip("/")
+    if "://" not in url:
+        url = "http://" + url
+    parts = urlsplit(url)
+    host = parts.hostname or "127.0.0.1"
+    if host == "0.0.0.0":
+        host = "127.0.0.1"  # a bind-everything address; connect to this machine
+    port = parts.port
+    if provider == "ollama" and port is None and parts.scheme == "http":
+        port = 11434
+    netloc = f"[{host}]" if ":" in host else host
+    if port is not None:
+        netloc += f":{port}"
+    path = parts.path.rstrip("/")
+    if provider == "openai" and not path:
+        path = "/v1"
+    if provider == "anthropic" and path.endswith("/v1"):
+        path = path[: -len("/v1")]
+    return urlunsplit((parts.scheme, netloc, path, "", ""))
+
+
+def model_endpoints(model: ModelConfig, environ: Mapping[str, str] | None = None) -> list[str]:
+    """The model's base URLs: from the config, else the provider's variable, else the default."""
+    environ = os.environ if environ is None else environ
+    urls = list(model.base_urls)
+    if not urls:
+        urls = [environ.get(URL_VARIABLES[model.provider]) or DEFAULT_URLS[model.provider]]
+    return [normalize_base_url(model.provider, url) for url in urls]
+
+
+def model_api_key(model: ModelConfig, environ: Mapping[str, str] | None = None) -> str | None:
+    """The API key: from the config, else the provider's variable (keys stay out of run.json)."""
+    environ = os.environ if environ is None else environ
+    if model.api_key:
+        return model.api_key
+    variable = KEY_VARIABLES.get(model.provider)
+    return environ.get(variable) or None if variable else None
+
+
+def resolve_model(model: ModelConfig, environ: Mapping[str, str] | None = None) -> ModelConfig:
+    """A copy with its endpoints filled in, as a run records it; the key is not filled in."""
+    return model.model_copy(update={"base_urls": model_endpoints(model, environ)})

@@ -18,6 +18,7 @@ from crewmux.protocol.events import AgentStatus, EventLog
 from crewmux.protocol.mailbox import Claimed, Mailbox, MailboxError, Rejection, deliver
 from crewmux.protocol.messages import Control, Envelope, Message, Steer
 from crewmux.protocol.rundir import RunDir
+from crewmux.protocol.wakeup import Wakeup
 
 RESTART_EXIT_CODE = 75  # asks the runtime to start this agent again
 
@@ -49,6 +50,7 @@ class Agent:
         self._work: queue.Queue[Claimed] = queue.Queue()
         self._steer_lock = threading.Lock()
         self._steer_notes: list[str] = []
+        self._wakeup: Wakeup | None = None
 
     # -- what roles implement ---------------------------------------------------------
     def handle(self, message: Message) -> None:
@@ -113,6 +115,8 @@ class Agent:
         self.exit_code = exit_code
         self._stop.set()
         self._resumed.set()
+        if self._wakeup is not None:
+            self._wakeup.poke()  # the reader thread leaves now, not at its next timer
 
     # -- the loop ---------------------------------------------------------------------
     def run_forever(self) -> int:
@@ -127,7 +131,7 @@ class Agent:
             self.set_status("idle")
             while not self._stop.is_set():
                 try:
-                    claimed = self._work.get(timeout=0.5)
+                    claimed = self._work.get(timeout=0.25)
                 except queue.Empty:
                     continue
                 try:
@@ -157,7 +161,11 @@ class Agent:
         return self.exit_code
 
     def _read_mail(self) -> None:
-        self.mailbox.serve(self._take, self._stop, interval=1.0)
+        with Wakeup([self.mailbox.path / "new"], interval=1.0) as wakeup:
+            self._wakeup = wakeup
+            if self._stop.is_set():
+                return
+            self.mailbox.serve(self._take, self._stop, wakeup=wakeup)
 
     def _take(self, claimed: Claimed) -> bool:
         message = claimed.message

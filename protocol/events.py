@@ -90,11 +90,12 @@ class EventFollower:
     bad_lines: int = 0
     _partial: bytes = field(default=b"", repr=False)
 
-    def read_new(self, max_bytes: int = 4_000_000) -> list[Event]:
+    def read_new(self, max_bytes: int | None = 4_000_000) -> list[Event]:
+        """Complete events appended since the last call (``max_bytes=None``: all of them)."""
         try:
             with open(self.path, "rb") as handle:
                 handle.seek(self.offset)
-                chunk = handle.read(max_bytes)
+                chunk = handle.read() if max_bytes is None else handle.read(max_bytes)
         except FileNotFoundError:
             return []
         if not chunk:
@@ -116,7 +117,7 @@ class EventFollower:
 
 def read_events(path: Path) -> list[Event]:
     """Every complete event in a log (for reports and tests)."""
-    return EventFollower(path).read_new(max_bytes=1 << 40)
+    return EventFollower(path).read_new(max_bytes=None)
 
 
 def last_event(path: Path, kinds: set[str] | None = None, tail_bytes: int = 65536) -> Event | None:

@@ -13,6 +13,7 @@ id; a message whose id is already in ``done/`` is never handed over again.
 
 from __future__ import annotations
 
+import itertools
 import logging
 import os
 import stat
@@ -237,7 +238,8 @@ class Mailbox:
         own = wakeup is None
         wakeup = wakeup or Wakeup([self.path / "new"], interval=interval)
         try:
-            pending: Iterator[Claimed] = self.recover()
+            # Start-up: what this reader had claimed before a crash, then all that waits.
+            pending: Iterator[Claimed] = itertools.chain(self.recover(), self.claim_new())
             while not stop.is_set():
                 for claimed in pending:
                     self.dispatch(claimed, handle)

@@ -28,3 +28,24 @@ def git_project(tmp_path: Path) -> Path:
     subprocess.run(["git", "add", "-A"], cwd=project, check=True)
     subprocess.run(["git", "commit", "-q", "-m", "init"], cwd=project, check=True, env=env)
     return project
+
+
+# --- sandbox ---
+
+def processes_with(marker: str) -> list[int]:
+    """Pids of live processes whose command line contains ``marker``."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                if marker.encode() in (entry / "cmdline").read_bytes():
+                    found.append(int(entry.name))
+            except OSError:
+                continue
+    return found
+
+
+@pytest.fixture(name="processes_with")
+def _processes_with_fixture():
+    """The function above, for tests that assert every process they caused is gone."""
+    return processes_with

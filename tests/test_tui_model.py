@@ -6,7 +6,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from crewmux.config import Config
-from crewmux.protocol.events import Event, EventFollower, EventLog
+from crewmux.protocol.events import Event, EventLog, read_events
 from crewmux.protocol.plan import Plan, PlanTask
 from crewmux.protocol.rundir import AgentSpec, RunDir
 from crewmux.protocol.state import AttemptRecord, RunState, TaskRecord
@@ -18,8 +18,7 @@ def events(tmp_path: Path, agent: str, *emits: tuple[str, dict]) -> list[Event]:
     for kind, fields in emits:
         log.emit(kind, **fields)
     log.close()
-    # (read_events asks read() for 1 TiB and hits MemoryError here; reported to the lead)
-    return EventFollower(tmp_path / f"{agent}.jsonl").read_new()
+    return read_events(tmp_path / f"{agent}.jsonl")
 
 
 def test_agents_from_run_json_start_as_starting_with_the_configured_model(tmp_path: Path) -> None:

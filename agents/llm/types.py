@@ -64,6 +64,8 @@ class ChatResult:
     thinking: str = ""
     stats: ChatStats = field(default_factory=ChatStats)
     raw_done: dict[str, Any] = field(default_factory=dict)
+    warnings: list[str] = field(default_factory=list)  # e.g. the prompt was cut to the window
+    finish_reason: str = ""  # as the server said: stop, length, end_turn, max_tokens...
 
 
 # Called for each streamed piece: (kind, text) with kind "content" or "thinking".

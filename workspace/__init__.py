@@ -1,0 +1,1 @@
+"""The project being built: worktrees, safe edits, the sandbox for generated code."""

@@ -1,0 +1,44 @@
+"""CLI subcommands of the workspace package."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+
+# --- doctor (sandbox helper) ---------------------------------------------------------------
+
+def cmd_doctor(args: argparse.Namespace) -> int:
+    from crewmux.config import ConfigError, load_config
+    from crewmux.workspace.doctor import Check, exit_code, format_table
+    from crewmux.workspace.doctor_probe import run_doctor
+
+    config, problems = None, []
+    try:
+        config = load_config(args.project, args.config)
+    except ConfigError as exc:
+        problems.append(Check("config", "missing", str(exc), "fix crewmux.toml, then run crewmux doctor again"))
+    checks = problems + run_doctor(config, llm=not args.no_llm)
+    print(format_table(checks))
+    sys.stdout.flush()
+    return exit_code(checks)
+
+
+def register_doctor(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser(
+        "doctor",
+        help="check tmux, git, the sandbox, the toolchains and the LLM servers",
+        description="Each component is 'ready' or 'MISSING' with the command that installs it. "
+                    "Exit code 0 when the essentials (tmux, git, python3) are ready.",
+    )
+    p.add_argument("--project", type=Path, default=Path("."), help="project directory with crewmux.toml (default: .)")
+    p.add_argument("--config", type=Path, help="a crewmux.toml elsewhere")
+    p.add_argument("--no-llm", action="store_true", help="skip the LLM server checks")
+    p.set_defaults(func=cmd_doctor)
+
+# --- end doctor ----------------------------------------------------------------------------
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    register_doctor(sub)
