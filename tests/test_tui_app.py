@@ -499,7 +499,6 @@ async def test_a_run_with_no_events_shows_starting_and_agents_appear_as_they_sta
     async with app.run_test(size=(140, 40)) as pilot:
         await until(pilot, lambda: app.main.query_one("#agents").row_count == 2)
         assert " starting " in header(app)
-        assert "sandbox unknown" in header(app)
         assert cell(app, "agents", "cto", "status") == "starting"
         emitter(run, "cto").emit("started", status="starting", data={"role": "cto"})
         emitter(run, "cto").emit("status", status="thinking")
@@ -585,3 +584,16 @@ async def test_the_output_panel_scrolls_back_and_follows_again(run: RunDir) -> N
         await pilot.press("end")
         await pilot.pause()
         assert "step 200" in screen_text(app)
+
+
+async def test_until_qa_says_the_header_shows_the_dashboards_own_sandbox_probe(git_project: Path) -> None:
+    from crewmux.workspace.sandbox import Sandbox
+
+    run = RunDir.create(git_project, "brief", AGENTS, Config().model_dump(mode="json"))
+    app = DashboardApp(run)
+    async with app.run_test(size=(200, 40)) as pilot:
+        await until(pilot, lambda: "(probed by the dashboard)" in header(app), timeout=20)
+        assert Sandbox().describe() in header(app)
+        emitter(run, "qa").emit("status", status="idle", data={"sandbox": "sandbox: bubblewrap, as QA runs it"})
+        await until(pilot, lambda: "as QA runs it" in header(app))
+        assert "probed" not in header(app)

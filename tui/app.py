@@ -67,7 +67,24 @@ class DashboardApp(App[None]):
             return
         self._watching = True
         self.run_worker(self.watcher.run_forever, thread=True, name="run-watcher", exit_on_error=False)
+        self.run_worker(self._probe_sandbox, thread=True, name="sandbox-probe", exit_on_error=False)
         self.set_interval(1.0, self._tick, name="clock")
+
+    def _probe_sandbox(self) -> None:
+        """Until QA says how it runs code, show what bubblewrap does on this machine."""
+        from crewmux.config import Config
+        from crewmux.workspace.sandbox import Sandbox
+
+        try:
+            config = Config.model_validate(self.run_dir.info().config or {})
+        except (OSError, ValueError):
+            config = Config()
+        text = Sandbox.from_config(config.sandbox).describe()
+        self.call_from_thread(self._sandbox_probed, text)
+
+    def _sandbox_probed(self, text: str) -> None:
+        self.view.sandbox_probe = text
+        self.main.tick(self.clock())
 
     def on_unmount(self) -> None:
         self.watcher.stop()

@@ -133,7 +133,8 @@ class TeamView:
     run_status: str = "starting"
     created_at: float | None = None
     finished_at: float | None = None
-    sandbox: str = ""
+    sandbox: str = ""  # what the team says (QA's event or run.json): authoritative
+    sandbox_probe: str = ""  # what the dashboard's own probe found on this machine
     config: Config | None = None
     phase: str = ""
     state_tokens: int = 0
@@ -302,7 +303,11 @@ class TeamView:
 
     @property
     def sandbox_label(self) -> str:
-        return self.sandbox or "sandbox unknown"
+        if self.sandbox:
+            return self.sandbox
+        if self.sandbox_probe:
+            return f"{self.sandbox_probe} (probed by the dashboard)"
+        return "sandbox unknown"
 
 
 def _timestamp(moment: datetime) -> float:

@@ -38,10 +38,12 @@ class RunHeader(Widget):
         text.append(" · ")
         text.append(f"{counts.failed} failed", style="red" if counts.failed else "")
         text.append(f" · {counts.left} left  ")
-        text.append(f"{format_tokens(view.tokens)} tokens  ")
-        text.append(view.sandbox_label, style="dim" if view.sandbox else "yellow")
-        text.append("\n")
-        text.append(" brief: ", style="dim")
+        text.append(f"{format_tokens(view.tokens)} tokens")
+        text.append("\n ")
+        label = view.sandbox_label
+        warning = "UNSANDBOXED" in label.upper() or "WARNING" in label.upper()
+        text.append(label, style="bold red" if warning else "green" if view.sandbox else "yellow")
+        text.append("  brief: ", style="dim")
         text.append(view.brief.splitlines()[0] if view.brief else "(loading)")
         if text.plain != self.content.plain:  # most batches change nothing up here
             self.content = text
