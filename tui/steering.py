@@ -9,12 +9,15 @@ runtime. Every message is sent as ``dashboard``.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Literal
 
 from crewmux.protocol.mailbox import deliver
 from crewmux.protocol.messages import Control, ControlAction, Envelope, Steer
 from crewmux.protocol.rundir import DASHBOARD
 
 COORDINATOR = "coordinator"
+AgentAction = Literal["pause", "resume", "restart"]
+TaskAction = Literal["retry", "skip"]
 
 
 class Steering:
@@ -31,23 +34,16 @@ class Steering:
             Control(run_id=self.run_id, sender=DASHBOARD, recipient=recipient, action=action, target=target, reason="from the dashboard")
         )
 
-    def pause(self, agent: str) -> Envelope:
-        return self._control("pause", agent)
-
-    def resume(self, agent: str) -> Envelope:
-        return self._control("resume", agent)
-
-    def restart(self, agent: str) -> Envelope:
-        return self._control("restart", agent)
+    def agent_control(self, action: AgentAction, agent: str) -> Envelope:
+        """Pause, resume or restart: the agent itself acts on it at once."""
+        return self._control(action, agent)
 
     def steer(self, agent: str, text: str) -> Envelope:
         return self._send(Steer(run_id=self.run_id, sender=DASHBOARD, recipient=agent, text=text))
 
-    def retry(self, task_id: str) -> Envelope:
-        return self._control("retry", COORDINATOR, task_id)
-
-    def skip(self, task_id: str) -> Envelope:
-        return self._control("skip", COORDINATOR, task_id)
+    def task_control(self, action: TaskAction, task_id: str) -> Envelope:
+        """Retry or skip a task: the coordinator owns the plan."""
+        return self._control(action, COORDINATOR, task_id)
 
     def add_coder(self) -> Envelope:
         return self._control("add_coder", COORDINATOR)

@@ -18,7 +18,8 @@ def keys_table() -> Table:
     table.add_column("what it does")
     for key in KEYS:
         table.add_row(key.label, key.description)
-    table.add_row("Tab", "Move between the agents, the task board and the message filter")
+    table.add_row("Tab", "Move between the agents, the output, the task board and the message filter")
+    table.add_row("PgUp PgDn ↑ ↓", "In the output panel: scroll back (new text no longer moves it); End follows again")
     table.add_row("Ctrl+P", "Command palette: every action by name")
     table.add_row("mouse", "Click a row to select it, click it again to open it")
     return table

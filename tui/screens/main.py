@@ -16,6 +16,7 @@ from crewmux.tui.screens.confirm_stop import ConfirmStopScreen
 from crewmux.tui.screens.help import HelpScreen
 from crewmux.tui.screens.steer import SteerScreen
 from crewmux.tui.screens.task_details import TaskDetailsScreen
+from crewmux.tui.steering import AgentAction, TaskAction
 from crewmux.tui.team_view import Changes
 from crewmux.tui.widgets.agent_output import AgentOutput
 from crewmux.tui.widgets.agent_table import AgentTable
@@ -125,17 +126,22 @@ class MainScreen(Screen):
         if agent is not None:
             self.app.attach(agent)
 
-    def action_pause(self) -> None:
+    def _agent_control(self, action: AgentAction) -> None:
         if (agent := self._selected_agent()) is not None:
-            self._sent(f"pause sent to {agent}", lambda: self.app.steering.pause(agent))
+            self._sent(f"{action} sent to {agent}", lambda: self.app.steering.agent_control(action, agent))
+
+    def _task_control(self, action: TaskAction) -> None:
+        if (task := self._selected_task()) is not None:
+            self._sent(f"{action} {task} sent to the coordinator", lambda: self.app.steering.task_control(action, task))
+
+    def action_pause(self) -> None:
+        self._agent_control("pause")
 
     def action_resume(self) -> None:
-        if (agent := self._selected_agent()) is not None:
-            self._sent(f"resume sent to {agent}", lambda: self.app.steering.resume(agent))
+        self._agent_control("resume")
 
     def action_restart(self) -> None:
-        if (agent := self._selected_agent()) is not None:
-            self._sent(f"restart sent to {agent}", lambda: self.app.steering.restart(agent))
+        self._agent_control("restart")
 
     def action_steer(self) -> None:
         agent = self._selected_agent()
@@ -149,12 +155,10 @@ class MainScreen(Screen):
         self.app.push_screen(SteerScreen(agent), send)
 
     def action_retry(self) -> None:
-        if (task := self._selected_task()) is not None:
-            self._sent(f"retry {task} sent to the coordinator", lambda: self.app.steering.retry(task))
+        self._task_control("retry")
 
     def action_skip(self) -> None:
-        if (task := self._selected_task()) is not None:
-            self._sent(f"skip {task} sent to the coordinator", lambda: self.app.steering.skip(task))
+        self._task_control("skip")
 
     def action_details(self) -> None:
         task = self._selected_task()
