@@ -4,7 +4,8 @@ their logs) while the dashboard runs headless in this process.
 Prints, as the median of several runs:
   - the dashboard process's CPU under load (goal <= 25% of one core),
   - event-to-screen latency p50/p95 (goal p95 <= 100 ms): from the event's ``ts`` (set
-    by the writer when it writes) to the moment the UI thread applied it to the widgets,
+    by the writer when it writes) to the end of the first screen refresh after the UI
+    thread applied it to the widgets (``App.call_after_refresh``),
   - idle CPU once the writers stop (goal <= 2%),
   - the CPU of a bare reader in the same conditions (inotify + EventFollower, no UI), the
     baseline the dashboard's cost is compared with.

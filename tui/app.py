@@ -50,7 +50,8 @@ class DashboardApp(App[None]):
         self.steering = Steering(run.mail_root, run.run_id)
         self.watcher = RunWatcher(run, self.post_batch, min_gap=min_gap)
         self.watcher_selected: str | None = None
-        # Seconds from an event's write (its ts) to the moment the UI applied it.
+        # Seconds from an event's write (its ts) to the end of the first screen refresh
+        # after the UI applied it: how late the screen is (bench/tui.py reports it).
         self.lag: deque[float] = deque(maxlen=LAG_SAMPLES)
         self._watching = False
 
@@ -112,10 +113,15 @@ class DashboardApp(App[None]):
                 self.notify(problem, severity="warning")
             for reply in batch.inbox:
                 self.notify(inbox_text(reply), title=f"from {reply.sender}", severity="error" if reply.type == "error_report" else "information")
-            applied = time.time()
-            self.lag.extend(applied - event.ts for event in batch.events)
+            if batch.events:
+                written = [event.ts for event in batch.events]
+                self.call_after_refresh(self._record_lag, written)
         finally:
             self.watcher.applied()
+
+    def _record_lag(self, written: list[float]) -> None:
+        shown = time.time()
+        self.lag.extend(shown - ts for ts in written)
 
     def _tick(self) -> None:
         self.main.tick(self.clock())
