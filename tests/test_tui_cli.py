@@ -78,3 +78,40 @@ def test_dashboard_runs_in_a_real_terminal_and_q_quits(tmp_path: Path, tmux) -> 
         time.sleep(0.1)
     assert done.read_text().strip() == "0"
     assert list((run.mailbox("coder-1") / "new").iterdir()) == []
+
+
+def test_enter_in_a_real_terminal_hands_it_over_to_tmux_and_comes_back(tmp_path: Path, tmux) -> None:
+    """A second tmux server plays the team's; Enter attaches the pane's terminal to it,
+    detaching returns to the dashboard."""
+    team_socket = f"crewmux-tui-team-{os.getpid()}"
+    subprocess.run(["tmux", "-L", team_socket, "new-session", "-d", "-s", "crewmux-team", "-n", "coder-1", "echo THE-AGENT-PANE; sleep 60"], check=True, timeout=10)
+    try:
+        run = RunDir.create(tmp_path, "attach brief", [AgentSpec(name="coder-1", role="coder")], run_id="20260101-attach")
+        run.update_info(tmux_socket=team_socket, tmux_session="crewmux-team")
+        EventLog(run.events("coder-1"), "coder-1").emit("status", status="writing")
+        env = f"PYTHONPATH={ROOT.parent} TERM=xterm-256color"
+        # -u TMUX: the dashboard pane is itself in tmux; the user's terminal would not be.
+        command = f"cd {tmp_path} && env -u COLUMNS -u LINES -u TMUX {env} {sys.executable} -m crewmux dashboard; sleep 30"
+        tmux("new-session", "-d", "-s", "dash", "-x", "140", "-y", "40", command)
+
+        def wait_for(text: str) -> None:
+            deadline = time.monotonic() + 20
+            while text not in tmux("capture-pane", "-p", "-t", "dash"):
+                assert time.monotonic() < deadline, tmux("capture-pane", "-p", "-t", "dash")
+                time.sleep(0.2)
+
+        wait_for("writing")
+        tmux("send-keys", "-t", "dash", "Enter")
+        from crewmux.tui.attach import AttachError, attach_argv
+
+        try:
+            attach_argv(run, run.info(), "coder-1")
+        except AttachError as exc:  # the tmux runtime wants its own layout: it says so
+            wait_for(str(exc)[:40])
+            return
+        wait_for("THE-AGENT-PANE")
+        subprocess.run(["tmux", "-L", team_socket, "detach-client", "-s", "crewmux-team"], check=True, timeout=10)
+        wait_for("writing")  # the dashboard again, redrawn
+        assert "THE-AGENT-PANE" not in tmux("capture-pane", "-p", "-t", "dash")
+    finally:
+        subprocess.run(["tmux", "-L", team_socket, "kill-server"], capture_output=True, timeout=10)
