@@ -10,6 +10,7 @@ from collections.abc import Callable
 from textual.app import App, SuspendNotSupported
 from textual.message import Message
 
+from crewmux.config import Config
 from crewmux.protocol.rundir import RunDir
 from crewmux.tui.attach import AttachError, attach_argv
 from crewmux.tui.palette import TeamCommands
@@ -18,6 +19,7 @@ from crewmux.tui.screens.task_details import TaskDetailsScreen
 from crewmux.tui.steering import Steering
 from crewmux.tui.team_view import TeamView
 from crewmux.tui.watcher import Batch, RunWatcher
+from crewmux.workspace.sandbox import Sandbox
 
 LAG_SAMPLES = 100_000
 
@@ -73,9 +75,6 @@ class DashboardApp(App[None]):
 
     def _probe_sandbox(self) -> None:
         """Until QA says how it runs code, show what bubblewrap does on this machine."""
-        from crewmux.config import Config
-        from crewmux.workspace.sandbox import Sandbox
-
         try:
             config = Config.model_validate(self.run_dir.info().config or {})
         except (OSError, ValueError):

@@ -1,15 +1,23 @@
 """The command that attaches the user's terminal to one agent's tmux pane.
 
 The tmux runtime (``crewmux.workspace.runtime.TeamRuntime``) owns the session layout and
-knows which pane is which agent; it is imported lazily because the dashboard also opens
-finished runs on machines where the runtime's tmux server is long gone.
-:func:`fallback_attach_argv` is used only when that runtime is not installed: it attaches
-to the run's session and selects the window named after the agent, if there is one.
+knows which pane is which agent. :func:`fallback_attach_argv` is used only when that
+runtime is not part of this build: it attaches to the run's session and selects the
+window named after the agent, if there is one.
+
+The runtime is imported here, when the dashboard module loads, not when a key is pressed:
+libtmux reads ``sys.stdout.encoding`` on import, and inside a running Textual app
+stdout is Textual's capture object, which has none (the import would crash the app).
 """
 
 from __future__ import annotations
 
 from crewmux.protocol.rundir import RunDir, RunInfo
+
+try:
+    from crewmux.workspace import runtime as team_runtime
+except ImportError:  # a build without the tmux runtime
+    team_runtime = None
 
 DEFAULT_SOCKET = "crewmux"
 
@@ -20,13 +28,11 @@ class AttachError(Exception):
 
 def attach_argv(run: RunDir, info: RunInfo, agent: str) -> list[str]:
     """The argv to run (with the dashboard suspended); AttachError says why there is none."""
-    try:
-        from crewmux.workspace.runtime import TeamError, TeamRuntime  # type: ignore[import-not-found]
-    except ImportError:
+    if team_runtime is None:
         return fallback_attach_argv(info, agent)
     try:
-        return list(TeamRuntime(_socket(info)).attach_argv(run, agent))
-    except TeamError as exc:
+        return list(team_runtime.TeamRuntime(_socket(info)).attach_argv(run, agent))
+    except team_runtime.TeamError as exc:
         raise AttachError(str(exc)) from None
 
 
