@@ -133,7 +133,7 @@ class AgentTable(Widget, can_focus=True):
             self._header = None
             for row in self._rows:
                 row.strip = None
-            self.refresh()
+            self.refresh(layout=True)  # its width follows its columns
 
     def on_resize(self, event: events.Resize) -> None:
         self._header = None
@@ -165,6 +165,9 @@ class AgentTable(Widget, can_focus=True):
     # -- rendering --------------------------------------------------------------------------
     def get_content_height(self, container: Size, viewport: Size, width: int) -> int:
         return len(self._rows) + 1
+
+    def get_content_width(self, container: Size, viewport: Size) -> int:
+        return 1 + sum(width + GAP for width in self._widths)
 
     def render_line(self, y: int) -> Strip:
         width = self.size.width

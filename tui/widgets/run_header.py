@@ -31,7 +31,7 @@ class RunHeader(Widget):
         text.append(" crewmux ", style="bold reverse")
         text.append(f" {view.run_id}  ")
         text.append(view.run_status, style=RUN_STATUS_STYLE.get(view.run_status, "bold"))
-        if view.phase:
+        if view.phase and view.phase != view.run_status:
             text.append(f" ({view.phase})", style="dim")
         text.append(f"  {format_elapsed(view.elapsed(now))}  ")
         text.append(f"{counts.passed} passed", style="green")

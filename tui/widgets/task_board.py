@@ -54,5 +54,5 @@ class TaskBoard(DataTable):
             for task_id, cells in rows.items():
                 for column, value, before, after in zip(COLUMNS, cells, self._shown[task_id], keys[task_id]):
                     if before != after:
-                        self.update_cell(task_id, column, value)
+                        self.update_cell(task_id, column, value, update_width=True)
         self._shown = keys
