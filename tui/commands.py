@@ -6,7 +6,19 @@ import argparse
 import sys
 from pathlib import Path
 
-from crewmux.protocol.rundir import find_run
+from crewmux.protocol.rundir import RunDir, find_run
+
+
+def open_dashboard(run: RunDir) -> int:
+    """Show the dashboard until the user quits (the team keeps running). For
+    ``crewmux dashboard`` and for ``crewmux run`` once its team is started."""
+    if not (sys.stdin.isatty() and sys.stdout.isatty()):
+        print(f"crewmux dashboard: needs a terminal; `crewmux dashboard {run.run_id}` from one shows run {run.run_id}", file=sys.stderr)
+        return 2
+    from crewmux.tui.app import DashboardApp
+
+    DashboardApp(run).run()
+    return 0
 
 
 def cmd_dashboard(args: argparse.Namespace) -> int:
@@ -15,13 +27,7 @@ def cmd_dashboard(args: argparse.Namespace) -> int:
     except LookupError as exc:
         print(f"crewmux dashboard: {exc}", file=sys.stderr)
         return 2
-    if not sys.stdout.isatty():
-        print("crewmux dashboard: needs a terminal (stdout is not a tty)", file=sys.stderr)
-        return 2
-    from crewmux.tui.app import DashboardApp
-
-    DashboardApp(run).run()
-    return 0
+    return open_dashboard(run)
 
 
 def register(sub: argparse._SubParsersAction) -> None:
