@@ -20,10 +20,9 @@ def build_agents(coders: int, qa: int):
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    from crewmux.config import ConfigError, load_config
+    from crewmux.config import CONFIG_FILE, ConfigError, load_config
     from crewmux.protocol.rundir import RunDir
     from crewmux.workspace import git
-    from crewmux.workspace.process_runtime import ProcessRuntime
 
     project = Path(args.project).resolve()
     if not project.is_dir():
@@ -42,6 +41,8 @@ def cmd_run(args: argparse.Namespace) -> int:
         config = config.model_copy(update={"coders": args.coders})
     if args.wall:
         config = config.model_copy(update={"budgets": config.budgets.model_copy(update={"wall_seconds": args.wall})})
+    config_file = bool(args.config) or (project / CONFIG_FILE).is_file()
+    config, services = _model_source(config, config_file=config_file, force_scripted=args.scripted)
     try:
         git.ensure_repo(project)
         local = git.uncommitted(project) if git.has_commits(project) else []
@@ -51,24 +52,80 @@ def cmd_run(args: argparse.Namespace) -> int:
     if local:
         print(f"note: {len(local)} uncommitted file(s) (e.g. {local[0]}) are not part of the run: it starts from HEAD")
     run = RunDir.create(project, brief, build_agents(config.coders, args.qa), config=config.model_dump(mode="json"))
-    if not args.headless:
-        print("crewmux run: the dashboard is not part of this build yet; running headless (use --headless to say so)")
     print(f"run {run.run_id}: {config.coders} coders; work goes to branch crewmux/{run.run_id}")
     print(f"run directory: {run.path}")
-    runtime = ProcessRuntime()
-    code: int | None = None
-    previous = signal.signal(signal.SIGTERM, _terminated)
+    from crewmux.workspace.runtime import TeamError, TeamRuntime
+    from crewmux.workspace.tmux import TmuxError
+
+    runtime = TeamRuntime(config.tmux_socket, services=services)
     try:
         runtime.start(run)
-        code = runtime.wait()
+    except (TeamError, TmuxError, ValueError) as exc:
+        run.update_info(status="failed", reason=f"could not start the team in tmux: {exc}")
+        print(f"crewmux run: could not start the team in tmux: {exc} (is tmux installed? `crewmux doctor` checks)", file=sys.stderr)
+        return 2
+    interactive = not args.headless and sys.stdin.isatty() and sys.stdout.isatty()
+    if interactive:
+        from crewmux.tui.commands import open_dashboard
+
+        open_dashboard(run)
+        info = run.info()
+        print(f"run {run.run_id} is {info.status}. The team keeps running in tmux:")
+        print(f"  crewmux dashboard {run.run_id}    watch and steer it again")
+        print(f"  crewmux attach {run.run_id}       see the agents' panes")
+        print(f"  crewmux stop {run.run_id}         stop it")
+        return 0
+    if not args.headless:
+        print("no terminal here: running without the dashboard (as --headless)")
+    print(f"the team runs in tmux: `crewmux attach {run.run_id}` shows it")
+    previous = signal.signal(signal.SIGTERM, _terminated)
+    try:
+        runtime.wait(run)
     except KeyboardInterrupt:
-        run.update_info(status="stopped", reason="interrupted (Ctrl-C or SIGTERM)")
+        print("interrupted: stopping the team")
     finally:
-        runtime.stop()
         signal.signal(signal.SIGTERM, previous)
+        runtime.stop(run)  # a headless run leaves no tmux session behind; its logs stay
+    return _verdict(run)
+
+
+def _model_source(config, *, config_file: bool, force_scripted: bool):
+    """The config to run with and the services it needs (the scripted model server)."""
+    import os
+
+    from crewmux.agents.llm.model_source import (
+        DEMO_SCRIPT,
+        SCRIPTED_MODEL,
+        choose_model_source,
+        free_loopback_port,
+        ollama_answers,
+        scripted_banner,
+    )
+    from crewmux.config import ModelConfig
+    from crewmux.workspace.team_launch import Service
+
+    if force_scripted:
+        reason = "--scripted was given"
+    else:
+        source = choose_model_source(
+            config_file=config_file, environ=os.environ, ollama_answers=not config_file and ollama_answers()
+        )
+        print(f"model server: {source.reason}")
+        if source.kind != "scripted":
+            return config, []
+        reason = source.reason
+    port = free_loopback_port()
+    scripted = ModelConfig(provider="ollama", model=SCRIPTED_MODEL, base_urls=[f"http://127.0.0.1:{port}"])
+    config = config.model_copy(update={"default": scripted, "roles": {}, "escalation": None})
+    argv = [sys.executable, "-m", "crewmux", "fake-llm", "--script", str(DEMO_SCRIPT), "--port", str(port)]
+    print(scripted_banner(reason))
+    return config, [Service(name="scripted-llm", argv=argv)]
+
+
+def _verdict(run) -> int:
     info = run.info()
     if info.status not in EXIT_CODES:
-        run.update_info(status="failed", reason=f"the coordinator exited (code {code}) before the run finished; see {run.log('coordinator')} and {run.logs_dir / 'coordinator.stderr'}")
+        run.update_info(status="failed", reason=f"the team ended before the run finished; see {run.log('coordinator')}")
         info = run.info()
     print(f"run {info.status}: {info.reason}")
     if run.report_md.is_file():
@@ -89,4 +146,5 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--coders", type=int, help="number of coder agents (default: the config's)")
     p.add_argument("--qa", type=int, default=1, help="number of QA agents (default 1)")
     p.add_argument("--wall", type=float, help="wall-time budget in seconds (default: the config's)")
+    p.add_argument("--scripted", action="store_true", help="use the built-in scripted model (a demo) whatever is configured")
     p.set_defaults(func=cmd_run)

@@ -67,3 +67,12 @@ def scripted_banner(reason: str) -> str:
         "replies that show the team at work (plan, parallel coders, a QA rejection, a fix,\n"
         "merges). It does not read your brief.\n\n" + HOW_TO_USE_OLLAMA + "\n" + "=" * 78
     )
+
+
+def free_loopback_port() -> int:
+    """A port free on 127.0.0.1 now, for a server started right after."""
+    import socket
+
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
