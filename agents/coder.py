@@ -96,7 +96,7 @@ class Coder(Agent):
         task = job.task
         acceptance = "\n".join(f"- {a}" for a in task.acceptance) or "- (none given: make the task's files work as described)"
         context = f"\nWhat the tasks before yours made (signatures; use them as they are):\n{job.context}\n" if job.context else ""
-        current = self._current_files(task.files)
+        current = self._current_files(task.files, job.previous_commit)
         feedback = (
             f"\nThis is attempt {job.attempt}. The previous attempt was rejected; fix exactly this:\n{job.feedback}\n"
             if job.feedback else ""
@@ -108,16 +108,24 @@ class Coder(Agent):
             context=context, current=current, feedback=feedback, steer=_steer_text(notes) if notes else "",
         )
 
-    def _current_files(self, files: list[str]) -> str:
+    def _current_files(self, files: list[str], previous: str | None) -> str:
+        """The task's files: as the previous attempt left them on a retry, else as they are now."""
         parts = []
         for rel in files:
-            path = self.worktree / rel
-            if path.is_file():
-                text = path.read_text(errors="replace")
-                if len(text) > CURRENT_FILE_CHARS:
-                    text = text[:CURRENT_FILE_CHARS] + "\n... (cut)"
-                parts.append(f"{rel} (as it is now):\n```\n{text}\n```")
-        return ("\nCurrent content of your task's files:\n" + "\n".join(parts) + "\n") if parts else ""
+            if previous:
+                text = git.show_file(self.worktree, previous, rel)
+            else:
+                path = self.worktree / rel
+                text = path.read_text(errors="replace") if path.is_file() else None
+            if text is None:
+                continue
+            if len(text) > CURRENT_FILE_CHARS:
+                text = text[:CURRENT_FILE_CHARS] + "\n... (cut)"
+            parts.append(f"{rel}:\n```\n{text}\n```")
+        if not parts:
+            return ""
+        title = "Your previous attempt's files (fix them)" if previous else "Current content of your task's files"
+        return f"\n{title}:\n" + "\n".join(parts) + "\n"
 
     def _write(self, parsed: ParsedReply) -> tuple[list[str], str]:
         """Write the reply's files; (paths written, problems to send back)."""

@@ -232,6 +232,7 @@ class Coordinator(Agent):
             escalated = len(record.attempts) >= self.config.budgets.escalate_after
             model = (self.config.escalation_model("coder") if escalated else self.config.for_role("coder")).model
             feedback = record.attempts[-1].findings if record.attempts else ""
+            previous = record.attempts[-1].commit if record.attempts else None
             dep_files = [f for dep in task.depends_on for f in self.plan.task(dep).files if (self.integration / f).is_file()]
             record.status = "running"
             record.assignee = coder
@@ -240,6 +241,7 @@ class Coordinator(Agent):
                 run_id=self.run_id, sender=self.name, recipient=coder, task_id=task_id, task=task, attempt=attempt,
                 branch=f"{self.branch}-{task_id}-a{attempt}", base_ref=base, feedback=feedback,
                 context=signatures(self.integration, dep_files) if dep_files else "", escalated=escalated,
+                previous_commit=previous,
             ))
             self.console.line(f"-> {task_id} attempt {attempt} to {coder}{' (escalated to ' + model + ')' if escalated else ''}")
         self.set_status("waiting" if self._active() else "idle", task_id="")

@@ -185,6 +185,9 @@ def test_task_that_never_passes_fails_blocks_and_run_is_partial(git_project: Pat
     md = team.rundir.report_md.read_text()
     assert "Verdict: partial" in md and "escalated" in md and "assert -1 == 3" in md
     # The escalated attempt really went to the escalation model.
+    second = next(r for r in requests_of(tmp_path) if r["crewmux"]["task"] == "t2" and r["crewmux"]["attempt"] == "2")
+    prompt = json.dumps(second["body"]["messages"])
+    assert "Your previous attempt's files" in prompt and "return a - b" in prompt and "assert -1 == 3" in prompt
     models = {r["crewmux"]["attempt"]: r["body"]["model"] for r in requests_of(tmp_path) if r["crewmux"]["task"] == "t2"}
     assert models == {"1": "fake-coder:7b", "2": "fake-coder:7b", "3": "fake-big:70b"}
     files = team.branch_files()
