@@ -49,7 +49,11 @@ class ProcessRuntime:
             self._spawn(agent.name, agent.role)
 
     def wait(self, timeout: float | None = None) -> int | None:
-        """Until the coordinator exits (restarting agents that ask for it); its exit code."""
+        """Until the coordinator is done; its exit code.
+
+        An agent that asks for a restart, or dies, is started again (a coordinator resumes
+        from state.json, any agent gets back the messages it had claimed).
+        """
         assert self.run is not None
         deadline = None if timeout is None else time.monotonic() + timeout
         roles = {a.name: a.role for a in self.run.info().agents}
@@ -59,7 +63,7 @@ class ProcessRuntime:
                     code = proc.poll()
                     if code is None or name in self._gone:
                         continue
-                    if name == "coordinator":
+                    if name == "coordinator" and (code == 0 or self._restarts.get(name, 0) >= MAX_RESTARTS):
                         return code
                     if code == RESTART_EXIT_CODE or (code != 0 and self._restarts.get(name, 0) < MAX_RESTARTS):
                         # Asked to, or died: its claimed messages come back to it on start.
