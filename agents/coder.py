@@ -61,6 +61,7 @@ class Coder(Agent):
         stuck = StuckDetector()
         tokens = 0
         errors = ""
+        written: list[str] = []  # every file written in this attempt, over all the replies
         for round_no in range(1 + FIX_ROUNDS):
             self.checkpoint()
             notes = self.take_steer_notes()
@@ -74,7 +75,8 @@ class Coder(Agent):
                 return
             tokens += result.stats.prompt_tokens + result.stats.completion_tokens
             self.set_status("writing")
-            written, errors = self._write(parse_reply(result.text))
+            now, errors = self._write(parse_reply(result.text))
+            written += [path for path in now if path not in written]
             if not errors:
                 self.set_status("validating")
                 checks = syntax_checks(Context(self.worktree, written, self.sandbox, timeout=self.config.sandbox.timeout))

@@ -54,7 +54,7 @@ def test_steer_note_goes_into_the_next_prompt_and_good_work_is_committed(git_pro
 
 
 def test_coder_fixes_its_own_syntax_error_within_the_attempt(git_project: Path, until_coordinator_hears):
-    rules = [{"role": "coder", "contains": "do not pass the syntax check", "reply": GOOD}, {"role": "coder", "reply": BAD}]
+    rules = [{"role": "coder", "contains": "was not accepted as it is", "reply": GOOD}, {"role": "coder", "reply": BAD}]
     run, replies, requests = run_coder(until_coordinator_hears, git_project, rules)
     assert [m.type for m in replies] == ["completion"]
     sent = prompts(requests)
@@ -88,3 +88,11 @@ def test_search_replace_edits_an_existing_file(git_project: Path, until_coordina
     assert "<<<<<<< SEARCH" in prompts(requests)[0]  # the edit-block instructions were given
     assert "return 'hello'" in prompts(requests)[0]  # with the file as it is now
     assert git.show_file(git_project, replies[0].commit, "app.py") == "def hello() -> str:\n    return 'hi'\n"
+
+
+def test_a_fix_that_resends_one_file_keeps_the_others(git_project: Path, until_coordinator_hears):
+    first = f"app.py\n{F}python\ndef hello() -> str\n    return 'hi'\n{F}\n\nutil.py\n{F}python\nX = 1\n{F}\n"
+    rules = [{"role": "coder", "contains": "was not accepted as it is", "reply": GOOD}, {"role": "coder", "reply": first}]
+    _, replies, _ = run_coder(until_coordinator_hears, git_project, rules)
+    assert replies[0].type == "completion" and replies[0].files == ["app.py", "util.py"]
+    assert git.show_file(git_project, replies[0].commit, "util.py") == "X = 1\n"
