@@ -13,7 +13,7 @@ import time
 
 from crewmux.agents.edit_format import EditError, ParsedReply, apply_edit, parse_reply
 from crewmux.agents.llm.types import ChatMessage, LLMError
-from crewmux.agents.loop import Agent
+from crewmux.agents.loop import Agent, AgentStopped
 from crewmux.agents.prompting import Talker, prompt
 from crewmux.agents.stuck import StuckDetector
 from crewmux.protocol.messages import Completion, ErrorReport, Message, TaskAssignment
@@ -39,7 +39,13 @@ class Coder(Agent):
 
     def handle(self, message: Message) -> None:
         if isinstance(message, TaskAssignment):
-            self.build(message)
+            try:
+                self.build(message)
+            except (AgentStopped, KeyboardInterrupt):
+                raise
+            except Exception as exc:
+                # The coordinator waits for this attempt to end: say how it ended.
+                self._report(message, "internal", f"{type(exc).__name__}: {exc}")
         else:
             self.console.line(f"ignoring a {message.type} message: a coder only takes task assignments")
 

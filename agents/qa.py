@@ -13,7 +13,7 @@ from pathlib import Path, PurePosixPath
 from crewmux.agents.context import signatures
 from crewmux.agents.edit_format import parse_reply
 from crewmux.agents.llm.types import ChatMessage, LLMError
-from crewmux.agents.loop import Agent
+from crewmux.agents.loop import Agent, AgentStopped
 from crewmux.agents.prompting import Talker, prompt
 from crewmux.protocol.messages import Check, Message, ReviewRequest, ReviewResult
 from crewmux.protocol.plan import Plan, PlanTask
@@ -63,7 +63,18 @@ class QA(Agent):
 
     def handle(self, message: Message) -> None:
         if isinstance(message, ReviewRequest):
-            self.review(message)
+            try:
+                self.review(message)
+            except (AgentStopped, KeyboardInterrupt):
+                raise
+            except Exception as exc:
+                # The coordinator waits for a verdict: an unreviewable attempt is a failed one, said why.
+                self.console.line(f"!! could not review {message.task_id}: {type(exc).__name__}: {exc}")
+                self.send(ReviewResult(
+                    run_id=self.run_id, sender=self.name, recipient=COORDINATOR, task_id=message.task_id, reply_to=message.id,
+                    attempt=message.attempt, commit=message.commit, verdict="fail",
+                    findings=f"QA could not review this attempt: {type(exc).__name__}: {exc}",
+                ))
         else:
             self.console.line(f"ignoring a {message.type} message: QA only takes review requests")
 

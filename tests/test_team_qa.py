@@ -80,3 +80,14 @@ def test_qa_model_failing_is_said_and_other_checks_still_count(git_project: Path
     _, result, _ = review(until_coordinator_hears, git_project, [{"role": "qa", "fault": "http_500"}], code, TASK)
     assert "not checked: QA could not write tests" in result.findings
     assert {c.name: c.status for c in result.checks}["node --check"] == "passed" and result.verdict == "pass"
+
+
+def test_an_attempt_qa_cannot_check_out_is_a_failure_said_why(git_project: Path, until_coordinator_hears):
+    config = Config()
+    run = RunDir.create(git_project, "x", build_agents(1, 1), config=config.model_dump(mode="json"))
+    git.start_branch(git_project, f"crewmux/{run.run_id}")
+    deliver(run.mail_root, ReviewRequest(run_id=run.run_id, sender="coordinator", recipient="qa", task_id="t1", task=TASK,
+                                         attempt=1, commit="0" * 40))
+    replies = until_coordinator_hears(QA(run, "qa", heartbeat_interval=60))
+    assert [(m.type, m.verdict) for m in replies] == [("review_result", "fail")]
+    assert "QA could not review this attempt" in replies[0].findings
