@@ -36,11 +36,6 @@ def _pycheck(ctx: Context, name: str, files: list[str], flakes: bool) -> CheckRe
     return CheckResult(name, "passed", f"{len(files)} file(s)")
 
 
-def syntax(ctx: Context) -> CheckResult:
-    """What a coder runs before it reports: the files must at least compile."""
-    return _pycheck(ctx, "python syntax", ctx.existing((".py",)), flakes=False)
-
-
 def lint(ctx: Context) -> CheckResult:
     return _pycheck(ctx, "python compile + pyflakes", ctx.existing((".py",)), flakes=True)
 
