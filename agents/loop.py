@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import queue
 import threading
+import traceback
 from typing import ClassVar
 
 from crewmux.agents.console import Console
@@ -159,6 +160,12 @@ class Agent:
                     self.set_status("idle")
         except KeyboardInterrupt:
             self.exit_code = 130
+        except Exception as exc:
+            # Into the readable log too (the pane alone loses it when the agent is restarted);
+            # exit 1, and the "stopped" event says so.
+            self.exit_code = 1
+            self.events.emit("error", text=f"crashed: {type(exc).__name__}: {exc}")
+            self.console.line("!! crashed:\n" + traceback.format_exc().rstrip())
         finally:
             self._stop.set()
             self.events.emit("stopped", status="stopped", data={"exit_code": self.exit_code})

@@ -9,6 +9,9 @@
 
 from __future__ import annotations
 
+import fcntl
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
 from typing import Any, Literal
@@ -30,6 +33,7 @@ class AgentSpec(BaseModel):
 
     name: str
     role: Literal["coordinator", "cto", "coder", "qa"]
+    removed: bool = False  # taken out of the team while the run goes on (kept for the record)
 
 
 class RunInfo(BaseModel):
@@ -123,16 +127,33 @@ class RunDir:
     def save_info(self, info: RunInfo) -> None:
         atomic_write_json(self.run_json, info.model_dump(mode="json"))
 
+    @contextmanager
+    def _info_lock(self) -> Iterator[None]:
+        # Several processes change run.json (the coordinator its status, the runtime its
+        # agents and tmux fields): read-modify-write under one lock, or one loses the other's.
+        with open(self.path / ".run.json.lock", "ab") as handle:
+            fcntl.flock(handle, fcntl.LOCK_EX)
+            yield
+
     def update_info(self, **changes: Any) -> RunInfo:
-        info = self.info().model_copy(update=changes)
-        self.save_info(info)
+        return self.edit_info(lambda info: info.model_copy(update=changes))
+
+    def edit_info(self, change: Callable[[RunInfo], RunInfo]) -> RunInfo:
+        """Apply ``change`` to run.json as one step between processes."""
+        with self._info_lock():
+            info = change(self.info())
+            self.save_info(info)
         return info
 
     def add_agent(self, agent: AgentSpec) -> None:
         ensure_mailbox(self.mailbox(agent.name))
-        info = self.info()
-        if all(a.name != agent.name for a in info.agents):
-            self.save_info(info.model_copy(update={"agents": [*info.agents, agent]}))
+
+        def add(info: RunInfo) -> RunInfo:
+            if any(a.name == agent.name for a in info.agents):
+                return info
+            return info.model_copy(update={"agents": [*info.agents, agent]})
+
+        self.edit_info(add)
 
     # -- creating and finding -------------------------------------------------------
     @classmethod

@@ -478,3 +478,40 @@ def test_other_4xx_on_structured_is_not_hidden(fake) -> None:
             client.chat_structured(ask(), Plan)
     assert info.value.status == 400 and info.value.kind == "http_4xx"
     assert len(server.requests) == 1
+
+
+@pytest.mark.parametrize("provider", PROVIDERS)
+def test_model_that_cannot_think_is_asked_without_thinking(fake, provider: str) -> None:
+    server = fake(
+        {
+            "rules": [{"think": True, "fault": "http_400", "error_message": '"fake-coder:7b" does not support thinking'}],
+            "default": "plain answer",
+        }
+    )
+    with client_for(provider, [server.url], think=True, max_tokens=8192) as client:
+        first = client.chat(ask())
+        second = client.chat(ask())
+    assert first.text == second.text == "plain answer"
+    assert any("does not support thinking" in w for w in first.warnings)
+    assert len(server.requests) == 3  # one refusal, then never asked with thinking again
+    body = server.requests[-1]["body"]
+    assert "think" not in body and "thinking" not in body and "chat_template_kwargs" not in body
+
+
+def test_all_endpoints_down_names_every_one() -> None:
+    urls = [f"http://127.0.0.1:{free_port()}", f"http://127.0.0.1:{free_port()}"]
+    with client_for("ollama", urls) as client:
+        with pytest.raises(LLMError) as info:
+            client.chat(ask())
+    assert all(url in str(info.value) for url in urls) and "endpoints tried" in str(info.value)
+
+
+def test_openai_window_overflow_asks_for_a_shorter_reply(fake) -> None:
+    refusal = (
+        "This model's maximum context length is 4096 tokens. However, you requested 8292 tokens "
+        "(100 in the messages, 8192 in the completion). Please reduce the length of the messages or completion."
+    )
+    server = fake({"rules": [{"fault": "http_400", "error_message": refusal, "times": 1}], "default": "fits"})
+    with client_for("openai", [server.url], max_tokens=8192) as client:
+        assert client.chat(ask()).text == "fits"
+    assert [r["body"]["max_tokens"] for r in server.requests] == [8192, 4096 - 100 - 16]

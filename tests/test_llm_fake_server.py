@@ -122,3 +122,12 @@ def test_per_rule_pacing_overrides_the_script() -> None:
         start = time.monotonic()
         assert httpx.post(f"{fake.url}/api/chat", json=CHAT, headers={"X-Crewmux-Role": "qa"}).json()["message"]["content"] == "fast"
     assert time.monotonic() - start < 1
+
+
+@pytest.mark.parametrize("after", [0, 3, 20, 99])
+def test_midstream_fault_comes_before_the_end_marker(after: int) -> None:
+    script = {"tps": 0, "ttft": 0, "default": {"reply": "e" * 80, "fault": "midstream_error", "fault_after_tokens": after}}
+    with FakeLLMServer(script) as fake:
+        lines = [json.loads(line) for line in httpx.post(f"{fake.url}/api/chat", json={**CHAT, "stream": True}).text.splitlines()]
+    assert "error" in lines[-1] and not any(line.get("done") for line in lines)
+    assert len(lines) - 1 == min(after, 20)

@@ -355,3 +355,12 @@ def test_config_errors_name_the_key(tmp_path) -> None:
     (tmp_path / "crewmux.toml").write_text('[default]\nprovider = "gemini"\n')
     with pytest.raises(ConfigError, match="default.provider"):
         load_config(tmp_path)
+
+
+def test_fitting_max_tokens_from_overflow_refusals() -> None:
+    from crewmux.agents.llm.openai_wire import fitting_max_tokens
+
+    vllm = "This model's maximum context length is 32768 tokens. However, you requested 40000 tokens (31808 in the messages, 8192 in the completion)."
+    assert fitting_max_tokens(vllm) == 32768 - 31808 - 16
+    assert fitting_max_tokens("maximum context length is 100 tokens (200 in the messages, 10 in the completion)") is None
+    assert fitting_max_tokens("model not found") is None

@@ -24,6 +24,7 @@ from crewmux.agents.llm.endpoints import EndpointPool
 from crewmux.agents.llm.errors import Fault, LLMCancelled, StructuredReplyError, describe_failure
 from crewmux.agents.llm.exchange_log import ExchangeLog
 from crewmux.agents.llm.interrupt import Interrupter
+from crewmux.agents.llm.openai_wire import fitting_max_tokens
 from crewmux.agents.llm.jsonreply import ReplyInvalid, parse_structured, repair_message, schema_instruction
 from crewmux.agents.llm.retry import ENDPOINT_DOWN, RETRYABLE, RetryPolicy, parse_retry_after, retry_delay
 from crewmux.agents.llm.streams import WireError
@@ -62,6 +63,8 @@ class LLMClient:
         self.pool = EndpointPool(model_endpoints(model, environ), dead_seconds=dead_seconds)
         self.retry = retry or RetryPolicy()
         self._api_key = model_api_key(model, environ)
+        # Set once the server said the model cannot think: later requests leave think out.
+        self._think_refused = False
         self._rng = rng or random.Random()
         self._log = ExchangeLog(log_path) if log_path else None
         # One connection per request (no keep-alive): every request then passes httpcore's
@@ -102,6 +105,7 @@ class LLMClient:
         server and what to check. ``purpose`` is recorded in the exchange log.
         """
         tries: list[dict[str, Any]] = []
+        shrunk = False  # max_tokens was lowered once to fit the server's window
         pause = cancel or threading.Event()
         started = time.time()
         while True:
@@ -111,6 +115,17 @@ class LLMClient:
             except Fault as fault:
                 self.pool.release(endpoint, reachable=fault.kind not in ENDPOINT_DOWN)
                 tries.append({"endpoint": endpoint.url, "kind": fault.kind, "detail": fault.detail, "status": fault.status})
+                if not self._think_refused and _thinking_refused(fault):
+                    # e.g. Ollama: '"qwen2.5-coder:7b" does not support thinking'. A config
+                    # asking for thinking must not make a non-thinking model unusable.
+                    self._think_refused = True
+                    continue
+                fitting = fitting_max_tokens(fault.detail) if fault.kind == "http_4xx" and self.model.provider == "openai" else None
+                if fitting is not None and not shrunk and fitting < (request.max_tokens or self.model.max_tokens):
+                    shrunk = True
+                    # The prompt plus max_tokens overflow the window: ask for a shorter reply.
+                    request = replace(request, max_tokens=fitting)
+                    continue
                 delay = retry_delay(
                     self.retry,
                     fault.kind,
@@ -121,6 +136,9 @@ class LLMClient:
                 )
                 if delay is None:
                     message = describe_failure(self.model.provider, endpoint.url, self.model.model, fault, len(tries), self.wire.hint)
+                    tried = sorted({t["endpoint"] for t in tries})
+                    if len(tried) > 1:
+                        message += f" (endpoints tried: {', '.join(tried)})"
                     error = LLMError(message, retryable=fault.kind in RETRYABLE, endpoint=endpoint.url, kind=fault.kind, status=fault.status)
                     self._record(request, started, purpose, None, error, fault.kind, tries)
                     raise error from None
@@ -202,7 +220,10 @@ class LLMClient:
         if cancel is not None and cancel.is_set():
             raise LLMCancelled(f"{self.model.provider} request to {base} cancelled", endpoint=base)
         url = self.wire.chat_url(base)
-        body = self.wire.body(self.model, request, stream)
+        model = self.model
+        if self._think_refused:
+            model, request = model.model_copy(update={"think": None}), replace(request, think=None)
+        body = self.wire.body(model, request, stream)
         headers = {**self.wire.headers(self._api_key), **request.meta.headers()}
         reply = Reply()
         t0 = time.monotonic()
@@ -333,6 +354,8 @@ class LLMClient:
                     f"evaluated {reply.prompt_tokens} tokens with num_ctx={num_ctx}; raise num_ctx in crewmux.toml "
                     "or send less context"
                 )
+        if self._think_refused and (request.think or self.model.think):
+            warnings.append(f"{self.model.model} does not support thinking; asked without it (set think = false for this role)")
         if reply.finish_reason in ("length", "max_tokens"):
             warnings.append(f"the reply stopped at the token limit ({request.max_tokens or self.model.max_tokens}); raise max_tokens")
         stats = ChatStats(
@@ -430,6 +453,11 @@ def prompt_was_cut(reported: int, num_ctx: int, estimated: int) -> bool:
     a cached prefix is not evaluated again.
     """
     return reported >= num_ctx or estimated > num_ctx
+
+
+def _thinking_refused(fault: Fault) -> bool:
+    detail = fault.detail.lower()
+    return fault.status == 400 and "think" in detail and ("support" in detail or "not allowed" in detail)
 
 
 SCHEMA_WORDS = ("response_format", "json_schema", "output_config", "output_format", "format", "schema")

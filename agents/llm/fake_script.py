@@ -56,6 +56,7 @@ class Rule(Reply):
     model: str | None = None
     api: Api | None = None
     structured: bool | None = Field(default=None, description="Match only requests that do (true) or do not (false) send a schema")
+    think: bool | None = Field(default=None, description="Match only requests that do (true) or do not (false) ask for thinking")
     contains: list[str] = Field(default_factory=list, description="Every string must appear in the request's messages")
     excludes: list[str] = Field(default_factory=list, description="No string may appear in the request's messages")
     times: int | None = Field(default=None, ge=1, description="Use this rule at most this many times")
@@ -123,6 +124,7 @@ class RequestInfo:
     attempt: int | None = None
     text: str = ""  # every message's content, joined
     structured: bool = False
+    think: bool = False  # the request explicitly asks for thinking
 
 
 @dataclass
@@ -164,6 +166,8 @@ def matches(rule: Rule, info: RequestInfo) -> bool:
     if rule.attempt is not None and rule.attempt != info.attempt:
         return False
     if rule.structured is not None and rule.structured != info.structured:
+        return False
+    if rule.think is not None and rule.think != info.think:
         return False
     if any(text not in info.text for text in rule.contains):
         return False

@@ -102,15 +102,14 @@ class FakeLLMServer:
         self._log_lock = threading.Lock()
         self._slots = threading.BoundedSemaphore(concurrency) if concurrency else None
         self._stopping = threading.Event()
-        self._httpd: ThreadingHTTPServer | None = None
+        self._httpd: _HTTPServer | None = None
         self._thread: threading.Thread | None = None
 
     # -- lifecycle ---------------------------------------------------------------------
 
     def start(self) -> str:
-        handler = type("FakeHandler", (_Handler,), {"fake": self})
-        self._httpd = ThreadingHTTPServer((self.host, self.port), handler)
-        self._httpd.daemon_threads = True
+        self._httpd = _HTTPServer((self.host, self.port), _Handler)
+        self._httpd.fake = self
         self.port = self._httpd.server_address[1]
         # A short poll interval makes stop() quick (serve_forever checks for shutdown that often).
         self._thread = threading.Thread(target=self._httpd.serve_forever, args=(0.05,), name="fake-llm", daemon=True)
@@ -178,9 +177,19 @@ def _message_text(content: Any) -> str:
     return ""
 
 
-class _Handler(BaseHTTPRequestHandler):
+class _HTTPServer(ThreadingHTTPServer):
+    daemon_threads = True
     fake: FakeLLMServer
+
+
+class _Handler(BaseHTTPRequestHandler):
+    server: _HTTPServer
     protocol_version = "HTTP/1.1"
+
+    @property
+    def fake(self) -> FakeLLMServer:
+        return self.server.fake
+
     server_version = "fake-llm"
 
     def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - stdlib signature
@@ -267,10 +276,13 @@ class _Handler(BaseHTTPRequestHandler):
         if api == "anthropic":
             texts.insert(0, _message_text(body.get("system", "")))
             structured = bool((body.get("output_config") or {}).get("format") or body.get("output_format") or body.get("tools"))
+            think = (body.get("thinking") or {}).get("type") == "enabled"
         elif api == "openai":
             structured = (body.get("response_format") or {}).get("type") in ("json_schema", "json_object")
+            think = (body.get("chat_template_kwargs") or {}).get("enable_thinking") is True
         else:
             structured = bool(body.get("format"))
+            think = body.get("think") is True
         attempt_header = self.headers.get("X-Crewmux-Attempt", "")
         return RequestInfo(
             api=api,
@@ -281,6 +293,7 @@ class _Handler(BaseHTTPRequestHandler):
             attempt=int(attempt_header) if attempt_header.isdigit() else None,
             text="\n".join(texts),
             structured=structured,
+            think=think,
         )
 
     def _plan(self, api: Api, body: dict[str, Any], info: RequestInfo, reply: Reply) -> _Plan:
@@ -451,18 +464,17 @@ class _Handler(BaseHTTPRequestHandler):
         self.send_header("Cache-Control", "no-cache")
         self.end_headers()
         encode = {"ollama": self._ollama_events, "openai": self._openai_events, "anthropic": self._anthropic_events}[plan.api]
-        fault = plan.reply.fault
-        fault_at = plan.fault_at()
+        faulty = plan.reply.fault in ("midstream_error", "malformed_json", "truncated")
+        fault_at, total = plan.fault_at(), plan.completion_tokens
         sent = 0
         for frame, is_token in encode(plan):
-            if is_token and fault in ("midstream_error", "malformed_json", "truncated") and sent == fault_at:
+            # The fault replaces token number fault_at, or, when every token was to be sent,
+            # the end of the reply (so the end marker never arrives).
+            if faulty and sent == fault_at and (is_token or sent == total):
                 self._stream_fault(plan)
                 return
             self._chunk(frame)
             sent += is_token
-        if fault in ("midstream_error", "malformed_json", "truncated") and sent <= fault_at:
-            self._stream_fault(plan)  # a reply with no tokens still gets its fault
-            return
         self.wfile.write(b"0\r\n\r\n")
 
     def _stream_fault(self, plan: _Plan) -> None:

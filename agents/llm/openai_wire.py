@@ -2,12 +2,29 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from crewmux.agents.llm.streams import SSEDecoder, SSEEvent, sse_json
 from crewmux.agents.llm.types import ChatRequest
 from crewmux.agents.llm.wire import ModelInfo, Piece, Record, Reply, StreamFailure, error_text, plain_messages
 from crewmux.config import ModelConfig
+
+
+# vLLM (and servers copying its wording) refuse prompt + max_tokens beyond the window:
+# "This model's maximum context length is 32768 tokens. However, you requested 8192 tokens
+# (30000 in the messages, 8192 in the completion)."
+_OVERFLOW = re.compile(r"maximum context length is (\d+) tokens.*?\((\d+) in the messages", re.DOTALL)
+REPLY_MARGIN = 16  # tokens kept free so the server's own count differences do not matter
+
+
+def fitting_max_tokens(detail: str) -> int | None:
+    """The largest max_tokens that fits, from an overflow refusal; None if not one or none fits."""
+    match = _OVERFLOW.search(detail)
+    if not match:
+        return None
+    room = int(match.group(1)) - int(match.group(2)) - REPLY_MARGIN
+    return room if room > 0 else None
 
 
 class OpenAIWire:
