@@ -93,6 +93,8 @@ class Coordinator(Agent):
             self.run.update_info(status="planning")
             self._request_plan("")
         elif self.state.phase == "building":
+            if self.run.info().status != "running":
+                self.run.update_info(status="running", reason="")  # a resumed run is running again
             self._interrupted_merges()
             self._dispatch()
         elif self.state.phase == "integrating":
