@@ -136,7 +136,7 @@ class Coordinator(Agent):
     def on_control(self, message: Control) -> None:
         """A human's pause/resume of a coder, skip or retry of a task (arrives on the mail thread)."""
         target = message.target
-        if not target or target == self.name or message.action not in ("pause", "resume", "skip", "retry"):
+        if not target or target == self.name or message.action not in ("pause", "resume", "skip", "retry", "add_coder", "remove_coder"):
             return
         if not self._loaded:
             self.console.line(f"{message.action} {target} arrived before the run was loaded; send it again")
@@ -146,12 +146,30 @@ class Coordinator(Agent):
                 paused = set(self.state.paused_agents)
                 (paused.add if message.action == "pause" else paused.discard)(target)
                 self.state.paused_agents = sorted(paused)
+            elif message.action in ("add_coder", "remove_coder"):
+                self._team_changed(message.action, target)
             elif self.state.phase == "building" and target in self.state.tasks:
                 self._by_hand(message.action, self.state.tasks[target], message.reason)
             else:
                 self.console.line(f"cannot {message.action} {target}: no such task while building")
                 return
             self._save()
+
+    def _team_changed(self, action: str, coder: str) -> None:
+        """The runtime added or removed a coder while the run goes on."""
+        if action == "add_coder" and coder not in self.state.coders:
+            self.state.coders.append(coder)
+            self.console.line(f"== {coder} joined the team")
+        elif action == "remove_coder" and coder in self.state.coders:
+            self.state.coders.remove(coder)
+            for record in self.state.tasks.values():
+                if record.status == "running" and record.assignee == coder:
+                    # Its attempt never ended: it is given again, not counted against the task.
+                    record.attempts.pop()
+                    record.status, record.assignee = "pending", None
+            self.console.line(f"== {coder} left the team")
+        if self.state.phase == "building":
+            self._dispatch()
 
     def _by_hand(self, action: str, record: TaskRecord, why: str) -> None:
         if action == "skip" and record.status not in FINISHED:
