@@ -53,6 +53,7 @@ class Coordinator(Agent):
         super().__init__(run, name, **kwargs)
         self._lock = threading.RLock()  # the mail thread's controls and the main thread's messages
         self._loaded = False  # state.json is read in on_start, after the mail thread started
+        self._handling_since: float | None = None
 
     # -- start and resume ------------------------------------------------------------------
     def on_start(self) -> None:
@@ -119,7 +120,7 @@ class Coordinator(Agent):
         if message.id in self._handled:
             self.console.line(f"already handled {message.type} {message.id}; not acting twice")
             return
-        started = time.perf_counter()
+        started = self._handling_since = time.perf_counter()
         with self._lock:
             try:
                 self._act(message)
@@ -132,6 +133,7 @@ class Coordinator(Agent):
             self._save()
         self.timing["handle"] += time.perf_counter() - started
         self.timing["messages"] += 1
+        self._handling_since = None
 
     def on_control(self, message: Control) -> None:
         """A human's pause/resume of a coder, skip or retry of a task (arrives on the mail thread)."""
@@ -484,7 +486,10 @@ class Coordinator(Agent):
         report = build_report(self.run, self.state, status, reason,
                               [{"name": c.name, "status": c.status, "detail": c.detail[:1000]} for c in checks or []],
                               self.state.started_at)
-        report["coordinator"] = {k: round(v, 4) for k, v in self.timing.items()}
+        timing = dict(self.timing)
+        if self._handling_since is not None:  # the message that ended the run counts too
+            timing["handle"] += time.perf_counter() - self._handling_since
+        report["coordinator"] = {k: round(v, 4) for k, v in timing.items()}
         write_report(self.run, report)
         self.run.update_info(status=status, reason=reason, finished_at=utcnow())
         self.events.emit("run", text="finished", data={"status": status, "reason": reason})
