@@ -91,3 +91,29 @@ def test_an_attempt_qa_cannot_check_out_is_a_failure_said_why(git_project: Path,
     replies = until_coordinator_hears(QA(run, "qa", heartbeat_interval=60))
     assert [(m.type, m.verdict) for m in replies] == [("review_result", "fail")]
     assert "QA could not review this attempt" in replies[0].findings
+
+
+def test_tests_are_rewritten_by_the_escalation_model_when_the_task_escalates(git_project: Path, until_coordinator_hears):
+    wrong = JS_TEST.replace('"hello-world"', '"hello_world"')
+    rules = [{"role": "qa", "model": "fake-big:70b", "reply": JS_TEST}, {"role": "qa", "reply": wrong}]
+    with FakeLLMServer({"tps": 0, "ttft": 0, "rules": rules}) as fake:
+        config = Config(default=ModelConfig(provider="ollama", model="fake-qa:7b", base_urls=[fake.url]),
+                        escalation=ModelConfig(provider="ollama", model="fake-big:70b", base_urls=[fake.url]),
+                        budgets={"escalate_after": 2})
+        run = RunDir.create(git_project, "slugs", build_agents(1, 1), config=config.model_dump(mode="json"))
+        base = git.start_branch(git_project, f"crewmux/{run.run_id}")
+        wt = run.worktree("coder-1")
+        git.add_worktree(git_project, wt, base)
+        (wt / "slug.js").write_text("exports.slug = (s) => s.toLowerCase().split(' ').join('-');\n")
+        commit = git.commit_all(wt, "t1")
+        verdicts = []
+        for attempt in (1, 2, 3):
+            deliver(run.mail_root, ReviewRequest(run_id=run.run_id, sender="coordinator", recipient="qa", task_id="t1",
+                                                 task=TASK, attempt=attempt, commit=commit, files=["slug.js"]))
+            (reply,) = until_coordinator_hears(QA(run, "qa", heartbeat_interval=60))
+            verdicts.append(reply.verdict)
+            for path in (run.mailbox("coordinator") / "new").glob("*.json"):
+                path.rename(run.mailbox("coordinator") / "done" / path.name)
+        asked = [(r["crewmux"]["attempt"], r["body"]["model"]) for r in fake.requests if r.get("crewmux", {}).get("role") == "qa"]
+    assert verdicts == ["fail", "fail", "pass"]
+    assert asked == [("1", "fake-qa:7b"), ("3", "fake-big:70b")]  # attempt 2 reused attempt 1's tests
