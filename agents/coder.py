@@ -25,6 +25,8 @@ from crewmux.workspace.validators import Context, format_findings, syntax_checks
 COORDINATOR = "coordinator"
 FIX_ROUNDS = 2  # replies after the first one, each with the syntax errors in front of it
 CURRENT_FILE_CHARS = 6000
+MALFORMED = "malformed"  # a reply whose files could not be read or written
+SYNTAX = "syntax"  # a reply whose files failed the syntax check
 
 
 class Coder(Agent):
@@ -83,12 +85,16 @@ class Coder(Agent):
             self.set_status("writing")
             now, errors = self._write(parse_reply(result.text))
             written += [path for path in now if path not in written]
-            if not errors:
+            if errors:
+                self._problem(job, MALFORMED, errors)
+            else:
                 self.set_status("validating")
                 checks = syntax_checks(Context(self.worktree, written, self.sandbox, timeout=self.config.sandbox.timeout))
                 errors = format_findings(checks, self.worktree)
                 for check in checks:
                     self.console.line(f"   {check.name}: {check.status} {check.detail.splitlines()[0] if check.detail else ''}")
+                if errors:
+                    self._problem(job, SYNTAX, errors)
             if not errors:
                 self._complete(job, written, tokens, time.monotonic() - started)
                 return
@@ -99,6 +105,10 @@ class Coder(Agent):
                 return
             messages += [ChatMessage("assistant", result.text), ChatMessage("user", prompt("coder_fix", errors=errors))]
         self._report(job, "invalid_reply", f"still failing the syntax check after {1 + FIX_ROUNDS} replies:\n{errors}", tokens=tokens)
+
+    def _problem(self, job: TaskAssignment, kind: str, errors: str) -> None:
+        """One reply that could not be used as it was (counted in the report)."""
+        self.events.emit("error", task_id=job.task.id, attempt=job.attempt, text=errors.splitlines()[0][:300], data={"reply": kind})
 
     def _task_prompt(self, job: TaskAssignment) -> str:
         task = job.task

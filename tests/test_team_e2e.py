@@ -115,6 +115,9 @@ def test_python_cli_syntax_error_fixed_on_try_two(git_project: Path, tmp_path: P
     assert team.task("t1")["passed_on_try"] == 1
     assert team.task("t2")["passed_on_try"] == 2
     assert "SyntaxError" in team.task("t2")["history"][0]["findings"]
+    # Attempt 1: three replies failing the syntax check (then stuck); attempt 2: one good reply.
+    assert (team.task("t2")["replies"], team.task("t2")["syntax_errors"]) == (4, 3)
+    assert report["coder_replies"] == 6 and report["well_formed_reply_rate"] == 1.0 and report["syntax_errors"] == 3
     assert team.task("t3")["passed_on_try"] == 1
     files = team.branch_files()
     for path in ("wordcount/core.py", "wordcount/cli.py", "wordcount/__main__.py", "tests/test_core.py", "tests/test_cli.py", "test_qa_t3.py"):
