@@ -6,19 +6,21 @@ import argparse
 import sys
 
 from crewmux import __version__
-from crewmux.agents.llm import commands as llm_commands
 from crewmux.agents import commands as agents_commands
+from crewmux.agents.llm import commands as llm_commands
 from crewmux.protocol import commands as protocol_commands
+from crewmux.tui import commands as tui_commands
 from crewmux.workspace import commands as workspace_commands
 from crewmux.workspace import runtime_commands as workspace_runtime_commands
 
 # One line per package that adds subcommands; each module has register(subparsers).
 COMMAND_MODULES = [
     protocol_commands,
-    workspace_runtime_commands,
     agents_commands,
-    llm_commands,
+    tui_commands,
+    workspace_runtime_commands,
     workspace_commands,
+    llm_commands,
 ]
 
 

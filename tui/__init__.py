@@ -1,0 +1,1 @@
+"""The Textual dashboard: watch the whole team and steer it from the keyboard."""
