@@ -13,7 +13,7 @@ import time
 
 from crewmux.agents.edit_format import EditError, ParsedReply, apply_edit, parse_reply
 from crewmux.agents.llm.types import ChatMessage, LLMError
-from crewmux.agents.loop import Agent
+from crewmux.agents.loop import Agent, AgentStopped
 from crewmux.agents.prompting import Talker, prompt
 from crewmux.agents.stuck import StuckDetector
 from crewmux.protocol.messages import Completion, ErrorReport, Message, TaskAssignment
@@ -25,6 +25,8 @@ from crewmux.workspace.validators import Context, format_findings, syntax_checks
 COORDINATOR = "coordinator"
 FIX_ROUNDS = 2  # replies after the first one, each with the syntax errors in front of it
 CURRENT_FILE_CHARS = 6000
+MALFORMED = "malformed"  # a reply whose files could not be read or written
+SYNTAX = "syntax"  # a reply whose files failed the syntax check
 
 
 class Coder(Agent):
@@ -39,7 +41,13 @@ class Coder(Agent):
 
     def handle(self, message: Message) -> None:
         if isinstance(message, TaskAssignment):
-            self.build(message)
+            try:
+                self.build(message)
+            except (AgentStopped, KeyboardInterrupt):
+                raise
+            except Exception as exc:
+                # The coordinator waits for this attempt to end: say how it ended.
+                self._report(message, "internal", f"{type(exc).__name__}: {exc}")
         else:
             self.console.line(f"ignoring a {message.type} message: a coder only takes task assignments")
 
@@ -61,6 +69,7 @@ class Coder(Agent):
         stuck = StuckDetector()
         tokens = 0
         errors = ""
+        written: list[str] = []  # every file written in this attempt, over all the replies
         for round_no in range(1 + FIX_ROUNDS):
             self.checkpoint()
             notes = self.take_steer_notes()
@@ -74,13 +83,18 @@ class Coder(Agent):
                 return
             tokens += result.stats.prompt_tokens + result.stats.completion_tokens
             self.set_status("writing")
-            written, errors = self._write(parse_reply(result.text))
-            if not errors:
+            now, errors = self._write(parse_reply(result.text))
+            written += [path for path in now if path not in written]
+            if errors:
+                self._problem(job, MALFORMED, errors)
+            else:
                 self.set_status("validating")
                 checks = syntax_checks(Context(self.worktree, written, self.sandbox, timeout=self.config.sandbox.timeout))
                 errors = format_findings(checks, self.worktree)
                 for check in checks:
                     self.console.line(f"   {check.name}: {check.status} {check.detail.splitlines()[0] if check.detail else ''}")
+                if errors:
+                    self._problem(job, SYNTAX, errors)
             if not errors:
                 self._complete(job, written, tokens, time.monotonic() - started)
                 return
@@ -92,11 +106,15 @@ class Coder(Agent):
             messages += [ChatMessage("assistant", result.text), ChatMessage("user", prompt("coder_fix", errors=errors))]
         self._report(job, "invalid_reply", f"still failing the syntax check after {1 + FIX_ROUNDS} replies:\n{errors}", tokens=tokens)
 
+    def _problem(self, job: TaskAssignment, kind: str, errors: str) -> None:
+        """One reply that could not be used as it was (counted in the report)."""
+        self.events.emit("error", task_id=job.task.id, attempt=job.attempt, text=errors.splitlines()[0][:300], data={"reply": kind})
+
     def _task_prompt(self, job: TaskAssignment) -> str:
         task = job.task
         acceptance = "\n".join(f"- {a}" for a in task.acceptance) or "- (none given: make the task's files work as described)"
         context = f"\nWhat the tasks before yours made (signatures; use them as they are):\n{job.context}\n" if job.context else ""
-        current = self._current_files(task.files)
+        current = self._current_files(task.files, job.previous_commit)
         feedback = (
             f"\nThis is attempt {job.attempt}. The previous attempt was rejected; fix exactly this:\n{job.feedback}\n"
             if job.feedback else ""
@@ -108,16 +126,24 @@ class Coder(Agent):
             context=context, current=current, feedback=feedback, steer=_steer_text(notes) if notes else "",
         )
 
-    def _current_files(self, files: list[str]) -> str:
+    def _current_files(self, files: list[str], previous: str | None) -> str:
+        """The task's files: as the previous attempt left them on a retry, else as they are now."""
         parts = []
         for rel in files:
-            path = self.worktree / rel
-            if path.is_file():
-                text = path.read_text(errors="replace")
-                if len(text) > CURRENT_FILE_CHARS:
-                    text = text[:CURRENT_FILE_CHARS] + "\n... (cut)"
-                parts.append(f"{rel} (as it is now):\n```\n{text}\n```")
-        return ("\nCurrent content of your task's files:\n" + "\n".join(parts) + "\n") if parts else ""
+            if previous:
+                text = git.show_file(self.worktree, previous, rel)
+            else:
+                path = self.worktree / rel
+                text = path.read_text(errors="replace") if path.is_file() else None
+            if text is None:
+                continue
+            if len(text) > CURRENT_FILE_CHARS:
+                text = text[:CURRENT_FILE_CHARS] + "\n... (cut)"
+            parts.append(f"{rel}:\n```\n{text}\n```")
+        if not parts:
+            return ""
+        title = "Your previous attempt's files (fix them)" if previous else "Current content of your task's files"
+        return f"\n{title}:\n" + "\n".join(parts) + "\n"
 
     def _write(self, parsed: ParsedReply) -> tuple[list[str], str]:
         """Write the reply's files; (paths written, problems to send back)."""

@@ -53,6 +53,7 @@ class Coordinator(Agent):
         super().__init__(run, name, **kwargs)
         self._lock = threading.RLock()  # the mail thread's controls and the main thread's messages
         self._loaded = False  # state.json is read in on_start, after the mail thread started
+        self._handling_since: float | None = None
 
     # -- start and resume ------------------------------------------------------------------
     def on_start(self) -> None:
@@ -93,6 +94,8 @@ class Coordinator(Agent):
             self.run.update_info(status="planning")
             self._request_plan("")
         elif self.state.phase == "building":
+            if self.run.info().status != "running":
+                self.run.update_info(status="running", reason="")  # a resumed run is running again
             self._interrupted_merges()
             self._dispatch()
         elif self.state.phase == "integrating":
@@ -117,7 +120,7 @@ class Coordinator(Agent):
         if message.id in self._handled:
             self.console.line(f"already handled {message.type} {message.id}; not acting twice")
             return
-        started = time.perf_counter()
+        started = self._handling_since = time.perf_counter()
         with self._lock:
             try:
                 self._act(message)
@@ -130,11 +133,12 @@ class Coordinator(Agent):
             self._save()
         self.timing["handle"] += time.perf_counter() - started
         self.timing["messages"] += 1
+        self._handling_since = None
 
     def on_control(self, message: Control) -> None:
         """A human's pause/resume of a coder, skip or retry of a task (arrives on the mail thread)."""
         target = message.target
-        if not target or target == self.name or message.action not in ("pause", "resume", "skip", "retry"):
+        if not target or target == self.name or message.action not in ("pause", "resume", "skip", "retry", "add_coder", "remove_coder"):
             return
         if not self._loaded:
             self.console.line(f"{message.action} {target} arrived before the run was loaded; send it again")
@@ -144,12 +148,30 @@ class Coordinator(Agent):
                 paused = set(self.state.paused_agents)
                 (paused.add if message.action == "pause" else paused.discard)(target)
                 self.state.paused_agents = sorted(paused)
+            elif message.action in ("add_coder", "remove_coder"):
+                self._team_changed(message.action, target)
             elif self.state.phase == "building" and target in self.state.tasks:
                 self._by_hand(message.action, self.state.tasks[target], message.reason)
             else:
                 self.console.line(f"cannot {message.action} {target}: no such task while building")
                 return
             self._save()
+
+    def _team_changed(self, action: str, coder: str) -> None:
+        """The runtime added or removed a coder while the run goes on."""
+        if action == "add_coder" and coder not in self.state.coders:
+            self.state.coders.append(coder)
+            self.console.line(f"== {coder} joined the team")
+        elif action == "remove_coder" and coder in self.state.coders:
+            self.state.coders.remove(coder)
+            for record in self.state.tasks.values():
+                if record.status == "running" and record.assignee == coder:
+                    # Its attempt never ended: it is given again, not counted against the task.
+                    record.attempts.pop()
+                    record.status, record.assignee = "pending", None
+            self.console.line(f"== {coder} left the team")
+        if self.state.phase == "building":
+            self._dispatch()
 
     def _by_hand(self, action: str, record: TaskRecord, why: str) -> None:
         if action == "skip" and record.status not in FINISHED:
@@ -232,6 +254,7 @@ class Coordinator(Agent):
             escalated = len(record.attempts) >= self.config.budgets.escalate_after
             model = (self.config.escalation_model("coder") if escalated else self.config.for_role("coder")).model
             feedback = record.attempts[-1].findings if record.attempts else ""
+            previous = record.attempts[-1].commit if record.attempts else None
             dep_files = [f for dep in task.depends_on for f in self.plan.task(dep).files if (self.integration / f).is_file()]
             record.status = "running"
             record.assignee = coder
@@ -240,6 +263,7 @@ class Coordinator(Agent):
                 run_id=self.run_id, sender=self.name, recipient=coder, task_id=task_id, task=task, attempt=attempt,
                 branch=f"{self.branch}-{task_id}-a{attempt}", base_ref=base, feedback=feedback,
                 context=signatures(self.integration, dep_files) if dep_files else "", escalated=escalated,
+                previous_commit=previous,
             ))
             self.console.line(f"-> {task_id} attempt {attempt} to {coder}{' (escalated to ' + model + ')' if escalated else ''}")
         self.set_status("waiting" if self._active() else "idle", task_id="")
@@ -462,7 +486,10 @@ class Coordinator(Agent):
         report = build_report(self.run, self.state, status, reason,
                               [{"name": c.name, "status": c.status, "detail": c.detail[:1000]} for c in checks or []],
                               self.state.started_at)
-        report["coordinator"] = {k: round(v, 4) for k, v in self.timing.items()}
+        timing = dict(self.timing)
+        if self._handling_since is not None:  # the message that ended the run counts too
+            timing["handle"] += time.perf_counter() - self._handling_since
+        report["coordinator"] = {k: round(v, 4) for k, v in timing.items()}
         write_report(self.run, report)
         self.run.update_info(status=status, reason=reason, finished_at=utcnow())
         self.events.emit("run", text="finished", data={"status": status, "reason": reason})

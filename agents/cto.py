@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from crewmux.agents.context import scan_project
 from crewmux.agents.llm.types import ChatMessage, LLMError
-from crewmux.agents.loop import Agent
+from crewmux.agents.loop import Agent, AgentStopped
 from crewmux.agents.plan_check import check_plan
 from crewmux.agents.prompting import Talker, prompt
 from crewmux.protocol.messages import ErrorReport, Message, PlanMessage, PlanRequest
@@ -29,7 +29,12 @@ class CTO(Agent):
 
     def handle(self, message: Message) -> None:
         if isinstance(message, PlanRequest):
-            self.plan(message)
+            try:
+                self.plan(message)
+            except (AgentStopped, KeyboardInterrupt):
+                raise
+            except Exception as exc:
+                self._fail(message, "plan", f"the CTO failed: {type(exc).__name__}: {exc}")
         else:
             self.console.line(f"ignoring a {message.type} message: the CTO only takes plan requests")
 

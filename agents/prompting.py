@@ -68,7 +68,7 @@ class Talker:
         self.agent.events.emit(
             "llm", status=self.agent.status, task_id=task or None, attempt=attempt or None, tokens=tokens,
             tps=round(stats.tokens_per_second, 2),
-            data={"model": stats.model, "prompt_tokens": stats.prompt_tokens, "completion_tokens": stats.completion_tokens,
+            data={"role": self.role, "model": stats.model, "prompt_tokens": stats.prompt_tokens, "completion_tokens": stats.completion_tokens,
                   "seconds": round(stats.total_seconds, 3), "endpoint": stats.endpoint},
         )
 

@@ -13,8 +13,9 @@ from pathlib import Path, PurePosixPath
 from crewmux.agents.context import signatures
 from crewmux.agents.edit_format import parse_reply
 from crewmux.agents.llm.types import ChatMessage, LLMError
-from crewmux.agents.loop import Agent
+from crewmux.agents.loop import Agent, AgentStopped
 from crewmux.agents.prompting import Talker, prompt
+from crewmux.config import ModelConfig
 from crewmux.protocol.messages import Check, Message, ReviewRequest, ReviewResult
 from crewmux.protocol.plan import Plan, PlanTask
 from crewmux.workspace import git
@@ -63,7 +64,18 @@ class QA(Agent):
 
     def handle(self, message: Message) -> None:
         if isinstance(message, ReviewRequest):
-            self.review(message)
+            try:
+                self.review(message)
+            except (AgentStopped, KeyboardInterrupt):
+                raise
+            except Exception as exc:
+                # The coordinator waits for a verdict: an unreviewable attempt is a failed one, said why.
+                self.console.line(f"!! could not review {message.task_id}: {type(exc).__name__}: {exc}")
+                self.send(ReviewResult(
+                    run_id=self.run_id, sender=self.name, recipient=COORDINATOR, task_id=message.task_id, reply_to=message.id,
+                    attempt=message.attempt, commit=message.commit, verdict="fail",
+                    findings=f"QA could not review this attempt: {type(exc).__name__}: {exc}",
+                ))
         else:
             self.console.line(f"ignoring a {message.type} message: QA only takes review requests")
 
@@ -118,7 +130,11 @@ class QA(Agent):
             return []
         target = qa_test_file(task, language)
         kept = self.run.artifacts_dir / "qa-tests" / task.id
-        if not (kept / target).is_file():
+        # The same tests on every attempt, so attempts are judged alike; but when the task
+        # reaches the escalation model, the tests are written again by it too: after that
+        # many failures, the tests themselves may be what is wrong.
+        rewrite = attempt == self.config.budgets.escalate_after + 1
+        if rewrite or not (kept / target).is_file():
             if not self._write_tests(task, files, language, runner, target, attempt, kept, notes):
                 return []
         content = (kept / target).read_text()
@@ -128,6 +144,10 @@ class QA(Agent):
             return []
         self.console.line(f"   added QA tests {target}")
         return [target]
+
+    def _model(self, attempt: int) -> ModelConfig:
+        escalated = attempt > self.config.budgets.escalate_after
+        return self.config.escalation_model("qa") if escalated else self.config.for_role("qa")
 
     def _write_tests(self, task: PlanTask, files: list[str], language: str, runner: str, target: str,
                      attempt: int, kept: Path, notes: list[str]) -> bool:
@@ -139,7 +159,7 @@ class QA(Agent):
         )
         try:
             result = self.talker.chat([ChatMessage("system", prompt("qa_tests")), ChatMessage("user", user)],
-                                      self.config.for_role("qa"), task=task.id, attempt=attempt)
+                                      self._model(attempt), task=task.id, attempt=attempt)
         except LLMError as exc:
             notes.append(f"not checked: QA could not write tests ({exc})")
             return False

@@ -62,27 +62,48 @@ class TaskLine:
     seconds: float
     tps: float | None
     reason: str
+    replies: int = 0
+    malformed_replies: int = 0
+    syntax_errors: int = 0
     history: list[AttemptLine] = field(default_factory=list)
 
 
-def usage_by_attempt(events_dir: Path) -> tuple[dict[tuple[str, int], Usage], Usage]:
-    """LLM usage per (task, attempt) across all agents, and for the whole run."""
+@dataclass
+class Replies:
+    """A coder's replies for one task: how many, how many unusable as sent, how many failing the syntax check."""
+
+    replies: int = 0
+    malformed: int = 0
+    syntax: int = 0
+
+
+def usage_by_attempt(events_dir: Path) -> tuple[dict[tuple[str, int], Usage], Usage, dict[str, Replies]]:
+    """LLM usage per (task, attempt) across all agents, for the whole run, and coder replies per task."""
     per: dict[tuple[str, int], Usage] = {}
     total = Usage()
+    replies: dict[str, Replies] = {}
     for path in sorted(events_dir.glob("*.jsonl")):
         for event in read_events(path):
+            if event.kind == "error" and event.task_id and event.data.get("reply") in ("malformed", "syntax"):
+                counts = replies.setdefault(event.task_id, Replies())
+                if event.data["reply"] == "malformed":
+                    counts.malformed += 1
+                else:
+                    counts.syntax += 1
             if event.kind != "llm":
                 continue
             total.add(event)
             if event.task_id:
                 per.setdefault((event.task_id, event.attempt or 0), Usage()).add(event)
-    return per, total
+                if event.data.get("role") == "coder":
+                    replies.setdefault(event.task_id, Replies()).replies += 1
+    return per, total, replies
 
 
 def build_report(run: RunDir, state: RunState, status: str, reason: str, checks: list[dict], started: float,
                  finished: float | None = None) -> dict:
     finished = finished or time.time()
-    per, total = usage_by_attempt(run.events_dir)
+    per, total, replies = usage_by_attempt(run.events_dir)
     tasks: list[TaskLine] = []
     for record in state.tasks.values():
         history = []
@@ -99,7 +120,9 @@ def build_report(run: RunDir, state: RunState, status: str, reason: str, checks:
         tasks.append(TaskLine(
             id=record.id, title=record.title, status=record.status, attempts=len(record.attempts), passed_on_try=passed_on,
             escalations=sum(1 for a in record.attempts if a.escalated), tokens=task_usage.tokens,
-            seconds=round(sum(h.seconds for h in history), 2), tps=task_usage.tps, reason=record.reason, history=history,
+            seconds=round(sum(h.seconds for h in history), 2), tps=task_usage.tps, reason=record.reason,
+            replies=replies.get(record.id, Replies()).replies, malformed_replies=replies.get(record.id, Replies()).malformed,
+            syntax_errors=replies.get(record.id, Replies()).syntax, history=history,
         ))
     passed = [t for t in tasks if t.status == "passed"]
     by_try: dict[str, int] = {}
@@ -116,6 +139,9 @@ def build_report(run: RunDir, state: RunState, status: str, reason: str, checks:
         "tasks_blocked": sum(1 for t in tasks if t.status == "blocked"),
         "passed_on_try": by_try,
         "escalations": sum(t.escalations for t in tasks),
+        "coder_replies": sum(t.replies for t in tasks),
+        "well_formed_reply_rate": round(1 - sum(t.malformed_replies for t in tasks) / max(1, sum(t.replies for t in tasks)), 3),
+        "syntax_errors": sum(t.syntax_errors for t in tasks),
         "tokens": total.tokens,
         "llm_calls": total.calls,
         "tps": total.tps,
@@ -133,16 +159,18 @@ def render_markdown(report: dict) -> str:
         f"- tasks: {report['tasks_passed']} passed, {report['tasks_failed']} failed, {report['tasks_blocked']} blocked, of {report['tasks_total']}",
         "- passed on try: " + (", ".join(f"{k}: {v}" for k, v in sorted(report["passed_on_try"].items())) or "none"),
         f"- escalations: {report['escalations']}",
+        f"- coder replies: {report['coder_replies']}, well-formed {report['well_formed_reply_rate']:.0%}, "
+        f"failing the syntax check {report['syntax_errors']}",
         f"- tokens: {report['tokens']} in {report['llm_calls']} LLM calls" + (f", {report['tps']} tokens/s" if report["tps"] else ""),
         f"- wall time: {report['seconds']} s",
         "",
-        "| task | status | attempts | passed on try | escalations | tokens | seconds | tokens/s |",
-        "|---|---|---|---|---|---|---|---|",
+        "| task | status | attempts | passed on try | escalations | tokens | seconds | tokens/s | replies (syntax errors) |",
+        "|---|---|---|---|---|---|---|---|---|",
     ]
     for t in report["tasks"]:
         lines.append(
             f"| {t['id']} {t['title']} | {t['status']} | {t['attempts']} | {t['passed_on_try'] or '-'} | {t['escalations']} "
-            f"| {t['tokens']} | {t['seconds']} | {t['tps'] or '-'} |"
+            f"| {t['tokens']} | {t['seconds']} | {t['tps'] or '-'} | {t['replies']} ({t['syntax_errors']}) |"
         )
     problems = [t for t in report["tasks"] if t["status"] != "passed" or t["attempts"] > 1]
     if problems:

@@ -44,6 +44,7 @@ class TaskAssignment(Envelope):
     feedback: str = Field(default="", description="QA findings or errors from the previous attempt")
     context: str = Field(default="", description="Signatures of the files this task's dependencies made")
     escalated: bool = Field(default=False, description="Use the escalation model for this attempt")
+    previous_commit: str | None = Field(default=None, description="The previous attempt's commit: its files are shown on a retry")
 
 
 class ProgressUpdate(Envelope):

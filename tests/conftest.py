@@ -49,3 +49,31 @@ def processes_with(marker: str) -> list[int]:
 def _processes_with_fixture():
     """The function above, for tests that assert every process they caused is gone."""
     return processes_with
+
+
+# --- team ---
+@pytest.fixture
+def until_coordinator_hears():
+    """Run an agent in-process until it sends the coordinator something; those messages.
+
+    The agent is stopped the way the coordinator stops it (a control message)."""
+    import threading
+    import time
+
+    from crewmux.protocol.mailbox import deliver
+    from crewmux.protocol.messages import Control, parse_message
+
+    def run(agent, timeout: float = 60.0) -> list:
+        thread = threading.Thread(target=agent.run_forever)
+        thread.start()
+        deadline = time.monotonic() + timeout
+        replies: list = []
+        inbox = agent.run.mailbox("coordinator") / "new"
+        while not replies and time.monotonic() < deadline:
+            replies = [parse_message(p.read_bytes()) for p in sorted(inbox.glob("*.json"))]
+            time.sleep(0.05)
+        deliver(agent.run.mail_root, Control(run_id=agent.run_id, sender="coordinator", recipient=agent.name, action="stop"))
+        thread.join(10)
+        return replies
+
+    return run

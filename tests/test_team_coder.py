@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import json
 import subprocess
-import threading
-import time
 from pathlib import Path
 
 import pytest
@@ -15,7 +13,7 @@ from crewmux.agents.commands import build_agents
 from crewmux.agents.llm.fake_server import FakeLLMServer
 from crewmux.config import Config, ModelConfig
 from crewmux.protocol.mailbox import deliver
-from crewmux.protocol.messages import Control, Steer, TaskAssignment, parse_message
+from crewmux.protocol.messages import Steer, TaskAssignment
 from crewmux.protocol.plan import PlanTask
 from crewmux.protocol.rundir import RunDir
 from crewmux.workspace import git
@@ -27,7 +25,7 @@ BAD = f"app.py\n{F}python\ndef hello() -> str\n    return 'hi'\n{F}\n"
 TASK = PlanTask(id="t1", title="hello", files=["app.py"], language="python", acceptance=["hello() == 'hi'"])
 
 
-def run_coder(project: Path, rules: list[dict], *, steer: str | None = None, edit_format: str = "whole") -> tuple[RunDir, list, list[dict]]:
+def run_coder(hears, project: Path, rules: list[dict], *, steer: str | None = None, edit_format: str = "whole") -> tuple[RunDir, list, list[dict]]:
     with FakeLLMServer({"tps": 0, "ttft": 0, "rules": rules}) as fake:
         config = Config(default=ModelConfig(provider="ollama", model="fake-coder:7b", base_urls=[fake.url]), edit_format=edit_format)
         run = RunDir.create(project, "hello", build_agents(1, 1), config=config.model_dump(mode="json"))
@@ -36,16 +34,7 @@ def run_coder(project: Path, rules: list[dict], *, steer: str | None = None, edi
             deliver(run.mail_root, Steer(run_id=run.run_id, sender="dashboard", recipient="coder-1", text=steer))
         deliver(run.mail_root, TaskAssignment(run_id=run.run_id, sender="coordinator", recipient="coder-1", task_id="t1",
                                               task=TASK, attempt=1, branch=f"crewmux/{run.run_id}-t1", base_ref=base))
-        coder = Coder(run, "coder-1", heartbeat_interval=60)
-        thread = threading.Thread(target=coder.run_forever)
-        thread.start()
-        deadline = time.monotonic() + 30
-        replies: list = []
-        while not replies and time.monotonic() < deadline:
-            replies = [parse_message(p.read_bytes()) for p in (run.mailbox("coordinator") / "new").glob("*.json")]
-            time.sleep(0.05)
-        deliver(run.mail_root, Control(run_id=run.run_id, sender="coordinator", recipient="coder-1", action="stop"))
-        thread.join(10)
+        replies = hears(Coder(run, "coder-1", heartbeat_interval=60), timeout=30)
         requests = fake.requests
     return run, replies, requests
 
@@ -54,8 +43,8 @@ def prompts(requests: list[dict]) -> list[str]:
     return [json.dumps(r["body"]["messages"]) for r in requests if r.get("crewmux", {}).get("role") == "coder"]
 
 
-def test_steer_note_goes_into_the_next_prompt_and_good_work_is_committed(git_project: Path):
-    run, replies, requests = run_coder(git_project, [{"role": "coder", "reply": GOOD}], steer="use single quotes everywhere")
+def test_steer_note_goes_into_the_next_prompt_and_good_work_is_committed(git_project: Path, until_coordinator_hears):
+    run, replies, requests = run_coder(until_coordinator_hears, git_project, [{"role": "coder", "reply": GOOD}], steer="use single quotes everywhere")
     assert [m.type for m in replies] == ["completion"]
     assert "use single quotes everywhere" in prompts(requests)[0]
     headers = requests[-1]["crewmux"]
@@ -64,16 +53,16 @@ def test_steer_note_goes_into_the_next_prompt_and_good_work_is_committed(git_pro
     assert replies[0].files == ["app.py"]
 
 
-def test_coder_fixes_its_own_syntax_error_within_the_attempt(git_project: Path):
-    rules = [{"role": "coder", "contains": "do not pass the syntax check", "reply": GOOD}, {"role": "coder", "reply": BAD}]
-    run, replies, requests = run_coder(git_project, rules)
+def test_coder_fixes_its_own_syntax_error_within_the_attempt(git_project: Path, until_coordinator_hears):
+    rules = [{"role": "coder", "contains": "was not accepted as it is", "reply": GOOD}, {"role": "coder", "reply": BAD}]
+    run, replies, requests = run_coder(until_coordinator_hears, git_project, rules)
     assert [m.type for m in replies] == ["completion"]
     sent = prompts(requests)
     assert len(sent) == 2 and "app.py:1: SyntaxError" in sent[1] and "def hello() -> str" in sent[1]
 
 
-def test_three_identical_errors_means_stuck(git_project: Path):
-    run, replies, requests = run_coder(git_project, [{"role": "coder", "reply": BAD}])
+def test_three_identical_errors_means_stuck(git_project: Path, until_coordinator_hears):
+    run, replies, requests = run_coder(until_coordinator_hears, git_project, [{"role": "coder", "reply": BAD}])
     assert len(prompts(requests)) == 3
     assert [(m.type, m.kind) for m in replies] == [("error_report", "stuck")]
     assert "the same error 3 times in a row" in replies[0].error
@@ -81,21 +70,29 @@ def test_three_identical_errors_means_stuck(git_project: Path):
     assert "stuck" in statuses
 
 
-def test_path_outside_the_worktree_is_refused_and_reported(git_project: Path):
+def test_path_outside_the_worktree_is_refused_and_reported(git_project: Path, until_coordinator_hears):
     escape = f"../evil.py\n{F}python\nx = 1\n{F}\n"
-    run, replies, _ = run_coder(git_project, [{"role": "coder", "reply": escape}])
+    run, replies, _ = run_coder(until_coordinator_hears, git_project, [{"role": "coder", "reply": escape}])
     assert replies[0].type == "error_report"
     assert "../evil.py" in replies[0].error and "not written" in replies[0].error
     assert not (git_project.parent / "evil.py").exists()
 
 
-def test_search_replace_edits_an_existing_file(git_project: Path):
+def test_search_replace_edits_an_existing_file(git_project: Path, until_coordinator_hears):
     (git_project / "app.py").write_text("def hello() -> str:\n    return 'hello'\n")
     subprocess.run(["git", "add", "app.py"], cwd=git_project, check=True)
     subprocess.run(["git", "-c", "user.name=t", "-c", "user.email=t@t", "commit", "-qm", "app"], cwd=git_project, check=True)
     edit = f"app.py\n{F}python\n<<<<<<< SEARCH\n    return 'hello'\n=======\n    return 'hi'\n>>>>>>> REPLACE\n{F}\n"
-    run, replies, requests = run_coder(git_project, [{"role": "coder", "reply": edit}], edit_format="search_replace")
+    run, replies, requests = run_coder(until_coordinator_hears, git_project, [{"role": "coder", "reply": edit}], edit_format="search_replace")
     assert [m.type for m in replies] == ["completion"]
     assert "<<<<<<< SEARCH" in prompts(requests)[0]  # the edit-block instructions were given
     assert "return 'hello'" in prompts(requests)[0]  # with the file as it is now
     assert git.show_file(git_project, replies[0].commit, "app.py") == "def hello() -> str:\n    return 'hi'\n"
+
+
+def test_a_fix_that_resends_one_file_keeps_the_others(git_project: Path, until_coordinator_hears):
+    first = f"app.py\n{F}python\ndef hello() -> str\n    return 'hi'\n{F}\n\nutil.py\n{F}python\nX = 1\n{F}\n"
+    rules = [{"role": "coder", "contains": "was not accepted as it is", "reply": GOOD}, {"role": "coder", "reply": first}]
+    _, replies, _ = run_coder(until_coordinator_hears, git_project, rules)
+    assert replies[0].type == "completion" and replies[0].files == ["app.py", "util.py"]
+    assert git.show_file(git_project, replies[0].commit, "util.py") == "X = 1\n"

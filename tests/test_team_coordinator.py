@@ -13,7 +13,7 @@ from crewmux.config import Config
 from crewmux.protocol.mailbox import Mailbox
 from crewmux.protocol.messages import Completion, Control, ErrorReport, PlanMessage, ProgressUpdate, ReviewResult, parse_message
 from crewmux.protocol.plan import Plan, PlanTask
-from crewmux.protocol.rundir import RunDir
+from crewmux.protocol.rundir import AgentSpec, RunDir
 from crewmux.protocol.state import RunState
 from crewmux.workspace import git
 
@@ -211,4 +211,21 @@ def test_restart_in_the_middle_of_a_merge_undoes_it_and_builds_again(git_project
     assert git.rev(c.integration) == before
     s = state(run)
     assert s.tasks["t1"].status == "running" and [a.verdict for a in s.tasks["t1"].attempts] == ["error", None]
+    c.stop()
+
+
+def test_coders_added_and_removed_while_the_run_goes_on(git_project: Path):
+    run = new_run(git_project)
+    c = Coordinator(run, "coordinator")
+    c.on_start()
+    plan = Plan(tasks=[PlanTask(id=f"t{i}", title=f"task {i}") for i in range(1, 4)])
+    c.handle(PlanMessage(run_id=run.run_id, sender="cto", recipient="coordinator", plan=plan))
+    assert {t.id: t.assignee for t in state(run).tasks.values()} == {"t1": "coder-1", "t2": "coder-2", "t3": None}
+    run.add_agent(AgentSpec(name="coder-3", role="coder"))
+    c.on_control(Control(run_id=run.run_id, sender="runtime", recipient="coordinator", action="add_coder", target="coder-3"))
+    assert state(run).tasks["t3"].assignee == "coder-3"
+    c.on_control(Control(run_id=run.run_id, sender="runtime", recipient="coordinator", action="remove_coder", target="coder-2"))
+    s = state(run)
+    assert s.coders == ["coder-1", "coder-3"]
+    assert s.tasks["t2"].status == "pending" and s.tasks["t2"].attempts == []  # given again when a coder is free
     c.stop()

@@ -7,8 +7,12 @@ stand-in is the model, served by ``crewmux fake-llm``'s server over real HTTP.
 from __future__ import annotations
 
 import json
+import os
+import signal
 import subprocess
 import sys
+import time
+import tomllib
 from pathlib import Path
 
 import pytest
@@ -111,6 +115,9 @@ def test_python_cli_syntax_error_fixed_on_try_two(git_project: Path, tmp_path: P
     assert team.task("t1")["passed_on_try"] == 1
     assert team.task("t2")["passed_on_try"] == 2
     assert "SyntaxError" in team.task("t2")["history"][0]["findings"]
+    # Attempt 1: three replies failing the syntax check (then stuck); attempt 2: one good reply.
+    assert (team.task("t2")["replies"], team.task("t2")["syntax_errors"]) == (4, 3)
+    assert report["coder_replies"] == 6 and report["well_formed_reply_rate"] == 1.0 and report["syntax_errors"] == 3
     assert team.task("t3")["passed_on_try"] == 1
     files = team.branch_files()
     for path in ("wordcount/core.py", "wordcount/cli.py", "wordcount/__main__.py", "tests/test_core.py", "tests/test_cli.py", "test_qa_t3.py"):
@@ -185,6 +192,9 @@ def test_task_that_never_passes_fails_blocks_and_run_is_partial(git_project: Pat
     md = team.rundir.report_md.read_text()
     assert "Verdict: partial" in md and "escalated" in md and "assert -1 == 3" in md
     # The escalated attempt really went to the escalation model.
+    second = next(r for r in requests_of(tmp_path) if r["crewmux"]["task"] == "t2" and r["crewmux"]["attempt"] == "2")
+    prompt = json.dumps(second["body"]["messages"])
+    assert "Your previous attempt's files" in prompt and "return a - b" in prompt and "assert -1 == 3" in prompt
     models = {r["crewmux"]["attempt"]: r["body"]["model"] for r in requests_of(tmp_path) if r["crewmux"]["task"] == "t2"}
     assert models == {"1": "fake-coder:7b", "2": "fake-coder:7b", "3": "fake-big:70b"}
     files = team.branch_files()
@@ -236,3 +246,49 @@ def test_demo_team_script(git_project: Path, tmp_path: Path):
     assert [(t["id"], t["passed_on_try"]) for t in team.report["tasks"]] == [("t1", 1), ("t2", 1), ("t3", 2)]
     assert "addEventListner is not a function" in team.task("t3")["history"][0]["findings"]
     assert {"index.html", "style.css", "form.js"} <= set(team.branch_files())
+
+
+def agent_pid(rundir, name: str) -> int:
+    """The pid of this run's agent ``name`` (found by its command line, which names the run)."""
+    wanted = f"--run {rundir.path} --name {name}"
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                cmdline = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode()
+            except OSError:
+                continue
+            if cmdline.rstrip().endswith(wanted):
+                return int(entry.name)
+    raise AssertionError(f"no process for {name}")
+
+
+def test_a_killed_coordinator_resumes_and_the_run_still_succeeds(git_project: Path, tmp_path: Path):
+    script = tomllib.loads((SCRIPTS / "team_parallel.toml").read_text())
+    script["rules"] = [dict(rule, ttft=2.0) if rule["role"] == "coder" else rule for rule in script["rules"]]
+    with Team(git_project, script, tmp_path, coders=2):
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "crewmux", "run", "--headless", "--project", str(git_project), "two small modules"],
+            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+        )
+        try:
+            deadline = time.monotonic() + 30
+            rundir = None
+            while rundir is None and time.monotonic() < deadline:
+                runs = list_runs(git_project)
+                if runs and runs[-1].state_json.is_file() and '"building"' in runs[-1].state_json.read_text():
+                    rundir = runs[-1]
+                time.sleep(0.05)
+            assert rundir is not None
+            os.kill(agent_pid(rundir, "coordinator"), signal.SIGKILL)  # while both coders are busy
+            out, _ = proc.communicate(timeout=120)
+        finally:
+            if proc.poll() is None:
+                proc.terminate()
+                proc.communicate(timeout=30)
+    assert proc.returncode == 0, out
+    log = rundir.log("coordinator").read_text()
+    assert "resuming: phase building" in log
+    report = json.loads(rundir.report_json.read_text())
+    assert report["status"] == "succeeded" and report["tasks_passed"] == 2
+    assert [t["attempts"] for t in report["tasks"]] == [1, 1]  # nothing was built twice
+    assert {"upper.py", "lower.py"} <= set(git(git_project, "ls-tree", "-r", "--name-only", f"crewmux/{rundir.run_id}").split())

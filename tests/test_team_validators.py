@@ -151,3 +151,11 @@ def test_findings_are_short():
     many = [CheckResult(f"check {i}", "failed", "detail\n" * 30, [Finding("a.py", None, "bad")] * 5) for i in range(10)]
     text = format_findings(many, Path("/nonexistent"))
     assert len(text.splitlines()) == 50 and text.splitlines()[-1].startswith("... (")
+
+
+def test_pytest_options_that_need_a_plugin_still_run(tmp_path, sandbox):
+    res = check(tmp_path, sandbox, {
+        "pyproject.toml": '[project]\nname = "x"\n[tool.pytest.ini_options]\naddopts = "--timeout=30"\n',
+        "test_a.py": "def test_a():\n    assert True\n",
+    })
+    assert res["pytest"].status == "passed", res["pytest"].detail

@@ -17,6 +17,8 @@ from crewmux.agents.loop import RESTART_EXIT_CODE
 from crewmux.protocol.rundir import RunDir
 from crewmux.protocol.wakeup import Wakeup
 
+MAX_RESTARTS = 3  # an agent that keeps dying is left down; the coordinator's budgets end the run
+
 
 class ProcessRuntime:
     def __init__(self, *, show: str | None = "coordinator") -> None:
@@ -24,6 +26,8 @@ class ProcessRuntime:
         self.procs: dict[str, subprocess.Popen[bytes]] = {}
         self.run: RunDir | None = None
         self._stderr: list = []
+        self._restarts: dict[str, int] = {}
+        self._gone: set[str] = set()  # exited for good (stopped, or died too often)
 
     def _spawn(self, name: str, role: str) -> None:
         assert self.run is not None
@@ -45,7 +49,11 @@ class ProcessRuntime:
             self._spawn(agent.name, agent.role)
 
     def wait(self, timeout: float | None = None) -> int | None:
-        """Until the coordinator exits (restarting agents that ask for it); its exit code."""
+        """Until the coordinator is done; its exit code.
+
+        An agent that asks for a restart, or dies, is started again (a coordinator resumes
+        from state.json, any agent gets back the messages it had claimed).
+        """
         assert self.run is not None
         deadline = None if timeout is None else time.monotonic() + timeout
         roles = {a.name: a.role for a in self.run.info().agents}
@@ -53,10 +61,16 @@ class ProcessRuntime:
             while True:
                 for name, proc in list(self.procs.items()):
                     code = proc.poll()
-                    if code == RESTART_EXIT_CODE:
-                        self._spawn(name, roles[name])
-                    elif code is not None and name == "coordinator":
+                    if code is None or name in self._gone:
+                        continue
+                    if name == "coordinator" and (code == 0 or self._restarts.get(name, 0) >= MAX_RESTARTS):
                         return code
+                    if code == RESTART_EXIT_CODE or (code != 0 and self._restarts.get(name, 0) < MAX_RESTARTS):
+                        # Asked to, or died: its claimed messages come back to it on start.
+                        self._restarts[name] = self._restarts.get(name, 0) + (code != RESTART_EXIT_CODE)
+                        self._spawn(name, roles[name])
+                    else:
+                        self._gone.add(name)
                 if deadline is not None and time.monotonic() > deadline:
                     return None
                 wake.wait()

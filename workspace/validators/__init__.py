@@ -1,6 +1,7 @@
 """Validators per language, and the short findings a coder gets back.
 
-``syntax_checks``: what a coder runs on its own files before reporting.
+``syntax_checks``: what a coder runs on its own files before reporting (Python: fatal
+pyflakes errors too, so the coder fixes an undefined name with the error in front of it).
 ``review_checks``: what QA runs on a task (syntax, fatal lint, imports, tests, build, page).
 ``suite_checks``: what the coordinator runs on the merged branch (tests and build).
 """
@@ -40,8 +41,9 @@ def is_test_file(path: str) -> bool:
 
 
 def syntax_checks(ctx: Context) -> list[CheckResult]:
+    """Does the code parse (for Python: and has no fatal pyflakes error, such as an undefined name)."""
     langs = languages(ctx.files)
-    checks = {"python": python.syntax, "javascript": javascript.syntax, "typescript": typescript.syntax, "php": php.syntax, "go": go.syntax}
+    checks = {"python": python.lint, "javascript": javascript.syntax, "typescript": typescript.syntax, "php": php.syntax, "go": go.syntax}
     return [checks[lang](ctx) for lang in langs if lang in checks]
 
 

@@ -11,6 +11,7 @@ from crewmux.workspace.validators.base import (
 )
 
 PYCHECK = Path(__file__).with_name("pycheck.py")
+USAGE_ERROR = 4  # pytest's exit code for options it does not know
 
 
 def _pycheck(ctx: Context, name: str, files: list[str], flakes: bool) -> CheckResult:
@@ -36,11 +37,6 @@ def _pycheck(ctx: Context, name: str, files: list[str], flakes: bool) -> CheckRe
     return CheckResult(name, "passed", f"{len(files)} file(s)")
 
 
-def syntax(ctx: Context) -> CheckResult:
-    """What a coder runs before it reports: the files must at least compile."""
-    return _pycheck(ctx, "python syntax", ctx.existing((".py",)), flakes=False)
-
-
 def lint(ctx: Context) -> CheckResult:
     return _pycheck(ctx, "python compile + pyflakes", ctx.existing((".py",)), flakes=True)
 
@@ -58,6 +54,9 @@ def tests(ctx: Context, all_files: list[str]) -> CheckResult:
     # are not the project's, and loading them costs seconds per run.
     env = {**python_env(), "PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1"}
     ok, output, result = run_tool(ctx, "pytest", argv, env=env, readable=python_readable(), ok_codes=(0,))
+    if result.exit_code == USAGE_ERROR:
+        # The project's pytest options need a plugin (e.g. --timeout): run with plugins.
+        ok, output, result = run_tool(ctx, "pytest", argv, env=python_env(), readable=python_readable(), ok_codes=(0,))
     if result.exit_code == 5:
         return CheckResult("pytest", "not_checked", "not checked: pytest collected no tests")
     if ok:
