@@ -13,7 +13,6 @@ from typing import TYPE_CHECKING, TypeVar
 
 from pydantic import BaseModel
 
-from crewmux.agents.llm.client import LLMClient
 from crewmux.agents.llm.errors import LLMCancelled
 from crewmux.agents.llm.types import ChatMessage, ChatRequest, ChatResult, RequestMeta
 from crewmux.agents.loop import AgentStopped
@@ -21,6 +20,7 @@ from crewmux.config import ModelConfig
 
 if TYPE_CHECKING:
     from crewmux.agents.loop import Agent
+    from crewmux.agents.llm.client import LLMClient
 
 PROMPTS = Path(__file__).with_name("prompts")
 T = TypeVar("T", bound=BaseModel)
@@ -43,6 +43,9 @@ class Talker:
     def _client(self, model: ModelConfig) -> LLMClient:
         key = model.model_dump_json()
         if key not in self._clients:
+            # Imported here: httpx costs ~70 ms, and an agent heartbeats before it needs it.
+            from crewmux.agents.llm.client import LLMClient
+
             self._clients[key] = LLMClient(model, log_path=self.agent.run.llm_log(self.agent.name))
         return self._clients[key]
 

@@ -60,7 +60,10 @@ class QA(Agent):
         self.talker.warm(self.config.for_role("qa"))
         self.sandbox = Sandbox.from_config(self.config.sandbox)
         self.worktree = self.run.worktree(self.name)
-        self.console.line(self.sandbox.describe())
+        described = self.sandbox.describe()
+        self.console.line(described)
+        # The dashboard's header shows this line; unsandboxed, it starts with WARNING.
+        self.events.emit("status", status=self.status, text=described, data={"sandbox": described})
 
     def handle(self, message: Message) -> None:
         if isinstance(message, ReviewRequest):

@@ -24,6 +24,7 @@ from crewmux.protocol.mailbox import ensure_mailbox
 
 RUNS_DIR = Path(".crewmux") / "runs"
 DASHBOARD = "dashboard"  # the dashboard's own mailbox name
+RUNTIME = "runtime"  # sender of the tmux runtime's notices (a coder was added, removed...)
 
 RunStatus = Literal["starting", "planning", "running", "succeeded", "partial", "failed", "stopped"]
 

@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from crewmux.protocol.ids import utcnow
 from crewmux.protocol.mailbox import deliver, ensure_mailbox
 from crewmux.protocol.messages import Control, ControlAction
-from crewmux.protocol.rundir import DASHBOARD, AgentSpec, RunDir
+from crewmux.protocol.rundir import DASHBOARD, RUNTIME, AgentSpec, RunDir
 from crewmux.protocol.wakeup import Wakeup
 from crewmux.workspace.restart_policy import RestartPolicy
 from crewmux.workspace.team_launch import (
@@ -41,9 +41,8 @@ from crewmux.workspace.tmux import DEFAULT_SOCKET, PaneState, Tmux, TmuxError, s
 
 FINAL_STATUSES = frozenset({"succeeded", "partial", "failed", "stopped"})
 SUPERVISOR = "supervisor"  # sender name of the supervisor's control messages
-# Sender of the coordinator's notices of team changes the runtime has MADE (a coder added,
-# removed, an agent paused). A request from the dashboard comes from "dashboard" instead.
-RUNTIME = "runtime"
+# RUNTIME (protocol.rundir) sends the coordinator notices of team changes the runtime has
+# MADE (a coder added, removed, an agent paused); a dashboard request comes from "dashboard".
 
 
 class TeamError(Exception):
