@@ -151,11 +151,19 @@ def findings_from_output(output: str, files: list[str], limit: int = 10) -> list
     return found
 
 
+_HEADLINE = re.compile(r"\bnot ok\b|\berror\b|\w*Error\b|\bFAILED\b|\bassert", re.IGNORECASE)
+
+
 def failure_detail(output: str, lines: int = 40) -> str:
-    """A failed run's last summary line first (what a person reads), then the tail."""
-    parts = [p for p in output.strip().splitlines() if p.strip()]
-    head = parts[-1] if parts else "failed"
-    return head + "\n" + tail(output, lines)
+    """What a person reads first: the lines that say what failed (a test runner's
+    ``not ok`` / ``error:`` / ``FAILED`` lines, e.g. node's TAP, whose last line is only
+    a duration) and the last line (a summary such as pytest's); then the tail."""
+    parts = [p.strip() for p in output.strip().splitlines() if p.strip()]
+    if not parts:
+        return "failed"
+    errors = list(dict.fromkeys(p for p in parts if _HEADLINE.search(p)))[:3]
+    head = "; ".join([*errors, parts[-1]] if parts[-1] not in errors else errors)
+    return head[:400] + "\n" + tail(output, lines)
 
 
 def tail(text: str, lines: int = 30) -> str:
