@@ -21,7 +21,8 @@ from crewmux.agents.llm.tokens import split_tokens
 Fault = Literal["http_400", "http_500", "http_429", "hang", "midstream_error", "malformed_json", "truncated"]
 Api = Literal["ollama", "openai", "anthropic"]
 
-DEMO_SCRIPT = Path(__file__).with_name("scripts") / "demo.json"
+# The one demo: the scripted team `crewmux run` uses when no model server is configured.
+DEMO_SCRIPT = Path(__file__).resolve().parent.parent / "demo" / "team.toml"
 __all__ = ["DEMO_SCRIPT", "Script", "Rule", "Reply", "RuleBook", "RequestInfo", "count_tokens", "split_tokens", "load_script", "parse_script"]
 
 

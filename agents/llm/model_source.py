@@ -10,13 +10,13 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Literal
 
+from crewmux.agents.llm.fake_script import DEMO_SCRIPT
 from crewmux.config import DEFAULT_URLS, KEY_VARIABLES, URL_VARIABLES
 
 SCRIPTED_MODEL = "crewmux-scripted-demo"
-DEMO_SCRIPT = Path(__file__).resolve().parent.parent / "demo" / "team.toml"
+__all__ = ["DEMO_SCRIPT", "SCRIPTED_MODEL", "ModelSource", "choose_model_source", "ollama_answers", "scripted_banner", "free_loopback_port"]
 
 HOW_TO_USE_OLLAMA = """\
 To use a real model with Ollama:
