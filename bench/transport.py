@@ -3,7 +3,8 @@
 Prints, as the median of several runs:
   latency   p50 / p99 from `deliver` returning in the sender to the handler starting in a
             reader process (paced sends, so nothing queues)
-  throughput  messages/s sustained by 4 writer processes into one mailbox and one reader
+  throughput  messages/s sustained by N writer processes (--writers, default 8, as in the
+            multi-process test) into one mailbox and one reader
   floor     the same latency for a bare tmp+fsync+rename and an inotify wake-up with no
             message model, no claim and no done (the baseline, measured in the same run)
 
@@ -15,7 +16,9 @@ fsync returns) and from `deliver` starting (the whole cost a sender sees).
 
 The mailboxes live under --dir (default: .crewmux/bench in the current directory), as a
 run's do inside the project. Where the directory is matters on some machines: on this
-kind of VM creating a file costs ~0.7 ms under /tmp but ~0.05 ms under /root or /work.
+kind of VM creating a file costs ~17 us of CPU under /root but ~650 us under /work/main
+and ~700 us under /tmp (same device), so run it from a checkout in a normal directory,
+or pass --dir.
 
     python bench/transport.py [--runs 5] [--messages 2000] [--throughput-messages 20000] [--dir D]
 """
@@ -196,7 +199,7 @@ def measure_throughput(root: Path, messages: int, writers: int = 4) -> float:
 
 
 def measure_floor_throughput(root: Path, messages: int, writers: int = 4) -> float:
-    """Bare tmp+fsync+rename+fsync(dir) from 4 processes: what the disk allows."""
+    """Bare tmp+fsync+rename+fsync(dir) from the same number of processes, no reader."""
     new = root / "floor-tp" / "new"
     new.mkdir(parents=True)
     (root / "floor-tp" / "tmp").mkdir()
@@ -221,6 +224,7 @@ def main() -> None:
     parser.add_argument("--pace-ms", type=float, default=2.0)
     parser.add_argument("--throughput-messages", type=int, default=20000)
     parser.add_argument("--dir", type=Path, default=Path(".crewmux") / "bench")
+    parser.add_argument("--writers", type=int, default=8, help="writer processes for the throughput runs")
     args = parser.parse_args()
     args.dir.mkdir(parents=True, exist_ok=True)
     p50s, p99s, w50s, w99s, f50s, f99s, rates, floor_rates = [], [], [], [], [], [], [], []
@@ -229,8 +233,8 @@ def main() -> None:
             root = Path(tmp)
             p50, p99, w50, w99 = measure_latency(root, args.messages, args.pace_ms)
             f50, f99 = measure_floor(root, args.messages, args.pace_ms)
-            rate = measure_throughput(root, args.throughput_messages)
-            floor_rate = measure_floor_throughput(root, args.throughput_messages)
+            rate = measure_throughput(root, args.throughput_messages, args.writers)
+            floor_rate = measure_floor_throughput(root, args.throughput_messages, args.writers)
         for series, value in (
             (p50s, p50), (p99s, p99), (w50s, w50), (w99s, w99), (f50s, f50), (f99s, f99), (rates, rate), (floor_rates, floor_rate)
         ):
@@ -247,8 +251,8 @@ def main() -> None:
     print(f"latency send started->handler   p50 {m(w50s):.2f} ms               p99 {m(w99s):.2f} ms")
     print(f"floor tmp+fsync+rename+inotify  p50 {m(f50s):.2f} ms   p99 {m(f99s):.2f} ms")
     print(f"ratio to floor (from start)  p50 {m(w50s) / m(f50s):.2f}x   p99 {m(w99s) / m(f99s):.2f}x")
-    print(f"throughput 4 writers -> 1 reader  {m(rates):,.0f} msg/s (goal >= 2,000)")
-    print(f"floor throughput 4 bare writers    {m(floor_rates):,.0f} msg/s   ratio {m(rates) / m(floor_rates):.2f}x")
+    print(f"throughput {args.writers} writers -> 1 reader  {m(rates):,.0f} msg/s (goal >= 2,000)")
+    print(f"floor throughput {args.writers} bare writers, no reader  {m(floor_rates):,.0f} msg/s   ratio {m(rates) / m(floor_rates):.2f}x")
 
 
 ROLES = {
