@@ -9,7 +9,7 @@ these models (``crewmux schema --out DIR``) and a test keeps them in sync.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Literal, Union
+from typing import Annotated, Literal, Union, get_args
 
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
 
@@ -156,20 +156,9 @@ Message = Annotated[
     Field(discriminator="type"),
 ]
 
+# type name -> model, read off the union above so the two never disagree.
 MESSAGE_TYPES: dict[str, type[Envelope]] = {
-    model.model_fields["type"].default: model
-    for model in (
-        TaskAssignment,
-        ProgressUpdate,
-        Completion,
-        ErrorReport,
-        PlanRequest,
-        PlanMessage,
-        ReviewRequest,
-        ReviewResult,
-        Steer,
-        Control,
-    )
+    model.model_fields["type"].default: model for model in get_args(get_args(Message)[0])
 }
 
 _ADAPTER: TypeAdapter[Message] = TypeAdapter(Message)

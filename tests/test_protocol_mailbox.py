@@ -6,6 +6,7 @@ import json
 import os
 import threading
 import time
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -19,6 +20,23 @@ RUN = "run-1"
 
 def steer(text: str, recipient: str = "coder-1", run_id: str = RUN) -> Steer:
     return Steer(run_id=run_id, sender="dashboard", recipient=recipient, text=text)
+
+
+@contextmanager
+def serving(box: Mailbox, handle, interval: float = 30):
+    """A reader thread on ``box`` whose timer is too slow to matter; stopped on exit."""
+    stop = threading.Event()
+    wakeup = Wakeup([box.path / "new"], interval=interval)
+    thread = threading.Thread(target=box.serve, args=(handle, stop), kwargs={"wakeup": wakeup})
+    thread.start()
+    try:
+        yield
+    finally:
+        stop.set()
+        wakeup.poke()
+        thread.join(5)
+        wakeup.close()
+    assert not thread.is_alive(), "the reader did not stop"
 
 
 @pytest.fixture
@@ -93,23 +111,12 @@ def test_a_handler_that_raises_sends_the_message_to_failed_and_the_reader_goes_o
 
 
 def test_serve_wakes_on_delivery_without_waiting_for_the_timer(mail_root: Path) -> None:
-    box = Mailbox(mail_root / "coder-1", owner="coder-1", run_id=RUN)
     got = threading.Event()
-    stop = threading.Event()
-    wakeup = Wakeup([mail_root / "coder-1" / "new"], interval=30)
-    thread = threading.Thread(target=box.serve, args=(lambda c: got.set(), stop), kwargs={"wakeup": wakeup})
-    thread.start()
-    try:
+    with serving(Mailbox(mail_root / "coder-1", owner="coder-1", run_id=RUN), lambda c: got.set()):
         time.sleep(0.2)
         deliver(mail_root, steer("ping"))
         # The timer is 30 s: only a file event can wake the reader this fast.
         assert got.wait(5), "reader did not wake on the file event"
-    finally:
-        stop.set()
-        wakeup.poke()
-        thread.join(5)
-        wakeup.close()
-    assert not thread.is_alive()
 
 
 def _malformed_files(box: Path, n: int) -> list[tuple[str, str]]:
@@ -200,17 +207,6 @@ def test_500_malformed_files_in_a_live_mailbox_all_fail_and_valid_mail_still_arr
 def test_serve_takes_what_was_waiting_before_it_started(mail_root: Path) -> None:
     """Start-up rescans new/: mail sent while no reader ran is not left for the timer."""
     deliver(mail_root, steer("early"))
-    box = Mailbox(mail_root / "coder-1", owner="coder-1", run_id=RUN)
     got = threading.Event()
-    stop = threading.Event()
-    wakeup = Wakeup([mail_root / "coder-1" / "new"], interval=30)
-    thread = threading.Thread(target=box.serve, args=(lambda c: got.set(), stop), kwargs={"wakeup": wakeup})
-    thread.start()
-    try:
+    with serving(Mailbox(mail_root / "coder-1", owner="coder-1", run_id=RUN), lambda c: got.set()):
         assert got.wait(5)
-    finally:
-        stop.set()
-        wakeup.poke()
-        thread.join(5)
-        wakeup.close()
-    assert not thread.is_alive()
