@@ -70,10 +70,21 @@ def cmd_run(args: argparse.Namespace) -> int:
 
         open_dashboard(run)
         info = run.info()
-        print(f"run {run.run_id} is {info.status}. The team keeps running in tmux:")
-        print(f"  crewmux dashboard {run.run_id}    watch and steer it again")
-        print(f"  crewmux attach {run.run_id}       see the agents' panes")
-        print(f"  crewmux stop {run.run_id}         stop it")
+        if info.status in EXIT_CODES:
+            print(f"run {run.run_id} {info.status}: {info.reason}")
+            if run.report_md.is_file():
+                print(f"report: {run.report_md}")
+            print(f"  crewmux attach {run.run_id}       the agents' last output in tmux")
+            print(f"  crewmux stop {run.run_id}         close its tmux session")
+        else:
+            print(f"run {run.run_id} is {info.status}. The team keeps running in tmux:")
+            print(f"  crewmux dashboard {run.run_id}    watch and steer it again")
+            print(f"  crewmux attach {run.run_id}       see the agents' panes")
+            print(f"  crewmux stop {run.run_id}         stop it")
+        if services:
+            from crewmux.agents.llm.model_source import HOW_TO_USE_OLLAMA
+
+            print("\nThis run used the SCRIPTED demo model. " + HOW_TO_USE_OLLAMA)
         return 0
     if not args.headless:
         print("no terminal here: running without the dashboard (as --headless)")

@@ -142,3 +142,17 @@ def test_feed_filter_words_name_agents_or_types() -> None:
 
 def test_token_format() -> None:
     assert [format_tokens(n) for n in (0, 999, 1500, 12_345, 2_500_000)] == ["0", "999", "1.5k", "12k", "2.5M"]
+
+
+def test_a_run_on_the_scripted_model_is_marked_as_such(tmp_path: Path) -> None:
+    from crewmux.agents.llm.model_source import SCRIPTED_MODEL
+
+    real = RunDir.create(tmp_path / "a", "brief", [AgentSpec(name="cto", role="cto")], Config().model_dump(mode="json"))
+    scripted_config = Config.model_validate({"default": {"model": SCRIPTED_MODEL, "base_urls": ["http://127.0.0.1:1"]}})
+    scripted = RunDir.create(tmp_path / "b", "brief", [AgentSpec(name="cto", role="cto")], scripted_config.model_dump(mode="json"))
+    views = {}
+    for name, run in (("real", real), ("scripted", scripted)):
+        views[name] = TeamView(run_id=run.run_id)
+        views[name].apply(info=run.info())
+    assert not views["real"].scripted
+    assert views["scripted"].scripted

@@ -11,6 +11,7 @@ from collections import deque
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from crewmux.agents.llm.model_source import SCRIPTED_MODEL
 from crewmux.config import Config
 from crewmux.protocol.events import Event
 from crewmux.protocol.plan import Plan
@@ -300,6 +301,11 @@ class TeamView:
             return 0.0
         end = self.finished_at if self.finished_at is not None else now
         return max(0.0, end - self.created_at)
+
+    @property
+    def scripted(self) -> bool:
+        """The run talks to crewmux's scripted demo model, not a real one."""
+        return self.config is not None and self.config.default.model == SCRIPTED_MODEL
 
     @property
     def sandbox_label(self) -> str:

@@ -220,6 +220,13 @@ class TeamRuntime:
                 cmds.append(Tmux.respawn_cmd(pane.pane_id, service.argv, cwd=run.project_dir, env=self.env))
         return cmds
 
+    def stop_services(self, run: RunDir) -> None:
+        """Close the services' windows (the run is over; nothing will ask them again)."""
+        windows = self.panes(run).services
+        cmds = [["kill-window", "-t", f"={self.session(run)}:{name}"] for name in windows]
+        if cmds:
+            self.tmux.run_batch(cmds)
+
     # -- looking --------------------------------------------------------------------------
     def panes(self, run: RunDir) -> TeamPanes:
         """The run's panes: ONE tmux call."""

@@ -171,6 +171,10 @@ class Supervisor:
             return 1
         if left:
             self.console.line(f"terminated {', '.join(left)} (still running {self.stop_timeout:g} s after stop)")
+        try:
+            self.runtime.stop_services(self.run)
+        except TmuxError as exc:
+            self.console.line(f"!! could not close the services' windows: {exc}")
         self.console.line("supervisor done")
         return 0
 

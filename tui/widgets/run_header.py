@@ -29,6 +29,8 @@ class RunHeader(Widget):
         counts = view.counts()
         text = Text(no_wrap=True, overflow="ellipsis")
         text.append(" crewmux ", style="bold reverse")
+        if view.scripted:
+            text.append(" SCRIPTED MODEL: a demo, no LLM server configured (README: Ollama) ", style="bold black on yellow")
         text.append(f" {view.run_id}  ")
         text.append(view.run_status, style=RUN_STATUS_STYLE.get(view.run_status, "bold"))
         if view.phase and view.phase != view.run_status:
