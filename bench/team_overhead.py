@@ -30,6 +30,8 @@ from crewmux.config import ModelConfig
 from crewmux.protocol.events import read_events
 from crewmux.protocol.rundir import list_runs
 
+import timeline  # beside this script
+
 
 def script(tasks: int, latency: float, chain: bool) -> dict:
     plan = {
@@ -77,7 +79,8 @@ def run_team(url: str, coders: int, qa: int) -> dict:
         events = read_events(run.events("coordinator"))
         planned = next(e.ts for e in events if e.kind == "run" and e.text == "planned")
         finished = next(e.ts for e in events if e.kind == "run" and e.text == "finished")
-        return {"report": report, "build_seconds": finished - planned, "total_seconds": total}
+        everyone = [e for path in sorted(run.events_dir.glob("*.jsonl")) for e in read_events(path)]
+        return {"report": report, "build_seconds": finished - planned, "total_seconds": total, "events": everyone}
 
 
 def one_request_latency(url: str) -> float:
@@ -124,6 +127,10 @@ def main() -> int:
             ratios.append(result["build_seconds"] / ideal)
             print(f"   run {n + 1}: build {result['build_seconds']:.2f} s, ideal {ideal:.2f} s "
                   f"(2 rounds x {latency:.3f} s per request), ratio {ratios[-1]:.2f}; whole command {result['total_seconds']:.1f} s")
+            spans = timeline.medians(timeline.task_spans(result["events"]))
+            final = timeline.final_checks(result["events"])
+            print("      median per task: " + ", ".join(f"{name} {seconds * 1000:.0f} ms" for name, seconds in spans.items())
+                  + (f"; final checks {final * 1000:.0f} ms" if final is not None else ""))
     print(f"   median wall time over the ideal: {statistics.median(ratios):.2f} (goal <= 1.15)")
     return 0
 
