@@ -15,6 +15,8 @@ from urllib.parse import urlsplit, urlunsplit
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
+from crewmux.protocol.validation import error_lines
+
 CONFIG_FILE = "crewmux.toml"
 Provider = Literal["ollama", "openai", "anthropic"]
 ROLES = ("cto", "coder", "qa", "coordinator")
@@ -115,10 +117,7 @@ def load_config(project_dir: Path, path: Path | None = None) -> Config:
     try:
         return Config.model_validate(data)
     except ValidationError as exc:
-        problems = "; ".join(
-            f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in exc.errors()[:5]
-        )
-        raise ConfigError(f"{path}: {problems}") from None
+        raise ConfigError(f"{path}: {'; '.join(error_lines(exc, 5))}") from None
 
 
 # --- endpoints and keys from the ecosystem's variables ------------------------------------

@@ -27,6 +27,7 @@ from pydantic import ValidationError
 
 from crewmux.protocol.fsutil import fsync_dir
 from crewmux.protocol.messages import Envelope, Message, dump_message, parse_message
+from crewmux.protocol.validation import error_lines
 from crewmux.protocol.wakeup import Wakeup
 
 log = logging.getLogger(__name__)
@@ -277,10 +278,7 @@ class Mailbox:
 
 
 def _short_errors(exc: ValidationError, limit: int = 8) -> str:
-    lines = []
-    for error in exc.errors()[:limit]:
-        where = ".".join(str(p) for p in error.get("loc", ())) or "(message)"
-        lines.append(f"  {where}: {error.get('msg')}")
+    lines = [f"  {line}" for line in error_lines(exc, limit, top="(message)")]
     if exc.error_count() > limit:
         lines.append(f"  ... and {exc.error_count() - limit} more")
     return "\n".join(lines)

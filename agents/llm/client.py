@@ -27,7 +27,7 @@ from crewmux.agents.llm.interrupt import Interrupter
 from crewmux.agents.llm.openai_wire import fitting_max_tokens
 from crewmux.agents.llm.jsonreply import ReplyInvalid, parse_structured, repair_message, schema_instruction
 from crewmux.agents.llm.retry import ENDPOINT_DOWN, RETRYABLE, RetryPolicy, parse_retry_after, retry_delay
-from crewmux.agents.llm.streams import WireError
+from crewmux.agents.llm.streams import WireError, decode_json_object
 from crewmux.agents.llm.tokens import estimate_tokens
 from crewmux.agents.llm.types import (
     ChatMessage,
@@ -265,14 +265,7 @@ class LLMClient:
             raise Fault("stream_cut", "the stream ended before the reply's end marker")
 
     def _read_whole(self, response: httpx.Response, reply: Reply, on_chunk: ChunkCallback | None, first: list[float]) -> None:
-        data = response.read()
-        try:
-            body = json.loads(data)
-        except (json.JSONDecodeError, UnicodeDecodeError):
-            raise WireError(f"not JSON: {data[:80]!r}") from None
-        if not isinstance(body, dict):
-            raise WireError(f"expected a JSON object, got: {data[:80]!r}")
-        self.wire.parse_whole(reply, body)
+        self.wire.parse_whole(reply, decode_json_object(response.read()))
         reply.streamed = False
         pieces = [("thinking", "".join(reply.thinking)), ("content", "".join(reply.content))]
         self._deliver([(kind, text) for kind, text in pieces if text], on_chunk, first)

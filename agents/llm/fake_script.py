@@ -17,6 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from crewmux.agents.llm.tokens import estimate_tokens as count_tokens
 from crewmux.agents.llm.tokens import split_tokens
+from crewmux.protocol.validation import error_lines
 
 Fault = Literal["http_400", "http_500", "http_429", "hang", "midstream_error", "malformed_json", "truncated"]
 Api = Literal["ollama", "openai", "anthropic"]
@@ -107,10 +108,7 @@ def parse_script(data: Any, source: str = "script") -> Script:
     try:
         return Script.model_validate(data)
     except ValidationError as exc:
-        problems = "; ".join(
-            f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in exc.errors()[:5]
-        )
-        raise ScriptError(f"{source}: {problems}") from None
+        raise ScriptError(f"{source}: {'; '.join(error_lines(exc, 5))}") from None
 
 
 @dataclass

@@ -13,6 +13,8 @@ from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
+from crewmux.protocol.validation import error_lines
+
 M = TypeVar("M", bound=BaseModel)
 
 _FENCE = re.compile(r"```[ \t]*(?:json|JSON)?[ \t]*\n(.*?)\n?```", re.DOTALL)
@@ -49,10 +51,7 @@ def parse_structured(text: str, model_cls: type[M]) -> M:
     try:
         return model_cls.model_validate(data)
     except ValidationError as exc:
-        lines = [
-            f"- {'.'.join(str(p) for p in e['loc']) or '(top level)'}: {e['msg']}"
-            for e in exc.errors()[:10]
-        ]
+        lines = [f"- {line}" for line in error_lines(exc, 10, top="(top level)")]
         raise ReplyInvalid("The JSON does not match the schema:\n" + "\n".join(lines)) from None
 
 

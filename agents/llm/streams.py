@@ -15,7 +15,7 @@ class WireError(Exception):
     """The bytes are not the expected wire format (a proxy's HTML page, binary junk...)."""
 
 
-def _decode_json_object(line: bytes) -> dict[str, Any]:
+def decode_json_object(line: bytes) -> dict[str, Any]:
     try:
         value = json.loads(line)
     except (json.JSONDecodeError, UnicodeDecodeError):
@@ -36,12 +36,12 @@ class NDJSONDecoder:
         if b"\n" not in data:
             return []
         *lines, self._buffer = self._buffer.split(b"\n")
-        return [_decode_json_object(line) for line in lines if line.strip()]
+        return [decode_json_object(line) for line in lines if line.strip()]
 
     def close(self) -> list[dict[str, Any]]:
         """The last line, if the stream ended without a newline after it."""
         rest, self._buffer = self._buffer, b""
-        return [_decode_json_object(rest)] if rest.strip() else []
+        return [decode_json_object(rest)] if rest.strip() else []
 
 
 @dataclass
@@ -108,4 +108,4 @@ class SSEDecoder:
 
 def sse_json(event: SSEEvent) -> dict[str, Any]:
     """The JSON object in an SSE event's data."""
-    return _decode_json_object(event.data.encode())
+    return decode_json_object(event.data.encode())
