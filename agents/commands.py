@@ -71,9 +71,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         open_dashboard(run)
         info = run.info()
         if info.status in EXIT_CODES:
-            print(f"run {run.run_id} {info.status}: {info.reason}")
-            if run.report_md.is_file():
-                print(f"report: {run.report_md}")
+            _print_verdict(run, info)
             print(f"  crewmux attach {run.run_id}       the agents' last output in tmux")
             print(f"  crewmux stop {run.run_id}         close its tmux session")
         else:
@@ -118,9 +116,7 @@ def _model_source(config, *, config_file: bool, force_scripted: bool):
     if force_scripted:
         reason = "--scripted was given"
     else:
-        source = choose_model_source(
-            config_file=config_file, environ=os.environ, ollama_answers=not config_file and ollama_answers()
-        )
+        source = choose_model_source(config_file=config_file, environ=os.environ, ollama_answers=ollama_answers)
         print(f"model server: {source.reason}")
         if source.kind != "scripted":
             return config, []
@@ -138,10 +134,14 @@ def _verdict(run) -> int:
     if info.status not in EXIT_CODES:
         run.update_info(status="failed", reason=f"the team ended before the run finished; see {run.log('coordinator')}")
         info = run.info()
+    _print_verdict(run, info)
+    return EXIT_CODES.get(info.status, 2)
+
+
+def _print_verdict(run, info) -> None:
     print(f"run {info.status}: {info.reason}")
     if run.report_md.is_file():
         print(f"report: {run.report_md}")
-    return EXIT_CODES.get(info.status, 2)
 
 
 def _terminated(signum: int, frame: object) -> None:

@@ -64,9 +64,7 @@ class EventLog:
 
     def emit(self, kind: EventKind, **fields: Any) -> Event:
         event = Event(agent=self.agent, kind=kind, **fields)
-        line = event.model_dump_json(exclude_defaults=True, exclude={"ts"})
-        # ts is excluded above only to put it first; the line stays one JSON object.
-        data = ('{"ts":%.6f,' % event.ts + line[1:] + "\n").encode()
+        data = (event.model_dump_json(exclude_defaults=True) + "\n").encode()
         with self._lock:
             os.write(self._fd, data)
         return event

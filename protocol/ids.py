@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import re
 import secrets
 import threading
@@ -61,7 +60,3 @@ def new_run_id(brief: str, now: datetime | None = None) -> str:
 
 def utcnow() -> datetime:
     return datetime.now(timezone.utc)
-
-
-def pid_tag() -> str:
-    return f"{os.uname().nodename}-{os.getpid()}"

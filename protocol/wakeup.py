@@ -18,7 +18,6 @@ import errno
 import os
 import select
 import sys
-import threading
 from pathlib import Path
 
 IN_MODIFY = 0x00000002
@@ -56,7 +55,6 @@ class Wakeup:
         self._closed = False
         self._fd = -1
         self._observer = None
-        self._event = threading.Event()
         libc = _libc()
         if libc is not None:
             self._fd = libc.inotify_init1(IN_NONBLOCK | IN_CLOEXEC)

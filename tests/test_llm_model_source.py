@@ -8,23 +8,27 @@ import threading
 from crewmux.agents.llm.model_source import DEMO_SCRIPT, choose_model_source, ollama_answers, scripted_banner
 
 
+def never_probed() -> bool:
+    raise AssertionError("Ollama was probed although the configuration already decided")
+
+
 def test_a_config_file_wins() -> None:
-    assert choose_model_source(config_file=True, environ={}, ollama_answers=False).kind == "configured"
+    assert choose_model_source(config_file=True, environ={}, ollama_answers=never_probed).kind == "configured"
 
 
 def test_a_server_variable_counts_as_configured_and_is_named() -> None:
-    source = choose_model_source(config_file=False, environ={"OLLAMA_HOST": "gpu:11434"}, ollama_answers=False)
+    source = choose_model_source(config_file=False, environ={"OLLAMA_HOST": "gpu:11434"}, ollama_answers=never_probed)
     assert source.kind == "configured" and "OLLAMA_HOST" in source.reason
-    source = choose_model_source(config_file=False, environ={"OPENAI_BASE_URL": "http://h/v1"}, ollama_answers=True)
+    source = choose_model_source(config_file=False, environ={"OPENAI_BASE_URL": "http://h/v1"}, ollama_answers=never_probed)
     assert source.kind == "configured"
 
 
 def test_a_local_ollama_is_used_next() -> None:
-    assert choose_model_source(config_file=False, environ={"OLLAMA_HOST": ""}, ollama_answers=True).kind == "ollama"
+    assert choose_model_source(config_file=False, environ={"OLLAMA_HOST": ""}, ollama_answers=lambda: True).kind == "ollama"
 
 
 def test_nothing_found_means_the_scripted_model_and_the_banner_says_how_to_use_ollama() -> None:
-    source = choose_model_source(config_file=False, environ={}, ollama_answers=False)
+    source = choose_model_source(config_file=False, environ={}, ollama_answers=lambda: False)
     assert source.kind == "scripted"
     banner = scripted_banner(source.reason)
     assert "SCRIPTED MODEL" in banner and "ollama serve" in banner and "OLLAMA_HOST" in banner

@@ -8,7 +8,7 @@ a machine without an LLM server. The scripted model is always named as such.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Literal
 
@@ -34,14 +34,15 @@ class ModelSource:
     reason: str
 
 
-def choose_model_source(*, config_file: bool, environ: Mapping[str, str], ollama_answers: bool) -> ModelSource:
-    """Pure: the decision from what was found."""
+def choose_model_source(*, config_file: bool, environ: Mapping[str, str], ollama_answers: Callable[[], bool]) -> ModelSource:
+    """The decision from what was found; ``ollama_answers`` (a probe over the network) is
+    asked only when nothing configured decides first."""
     if config_file:
         return ModelSource("configured", "models from crewmux.toml")
     named = [name for name in (*URL_VARIABLES.values(), *KEY_VARIABLES.values()) if environ.get(name)]
     if named:
         return ModelSource("configured", f"model server from {', '.join(named)}")
-    if ollama_answers:
+    if ollama_answers():
         return ModelSource("ollama", f"Ollama answering at {DEFAULT_URLS['ollama']}")
     return ModelSource(
         "scripted",
