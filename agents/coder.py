@@ -20,7 +20,8 @@ from crewmux.protocol.messages import Completion, ErrorReport, Message, TaskAssi
 from crewmux.workspace import git
 from crewmux.workspace.safe_write import apply_files
 from crewmux.workspace.sandbox import Sandbox
-from crewmux.workspace.validators import Context, format_findings, syntax_checks
+from crewmux.workspace.validators import Context, format_findings, languages, syntax_checks
+from crewmux.workspace.validators.resident import ResidentPyCheck
 
 COORDINATOR = "coordinator"
 FIX_ROUNDS = 2  # replies after the first one, each with the syntax errors in front of it
@@ -37,7 +38,11 @@ class Coder(Agent):
         self.talker.warm(self.config.for_role("coder"))
         self.sandbox = Sandbox.from_config(self.config.sandbox)
         self.worktree = self.run.worktree(self.name)
+        self.pycheck = ResidentPyCheck(self.sandbox, self.worktree, timeout=self.config.sandbox.timeout)
         self.console.line(self.sandbox.describe())
+
+    def on_stop(self) -> None:
+        self.pycheck.close()
 
     def handle(self, message: Message) -> None:
         if isinstance(message, TaskAssignment):
@@ -64,6 +69,8 @@ class Coder(Agent):
         except git.GitError as exc:
             self._report(job, "git", str(exc))
             return
+        if task.language == "python" or "python" in languages(task.files):
+            self.pycheck.warm()  # it starts while the model thinks
         system = prompt("coder_search_replace" if self.config.edit_format == "search_replace" else "coder")
         messages = [ChatMessage("system", system), ChatMessage("user", self._task_prompt(job))]
         stuck = StuckDetector()
@@ -89,7 +96,8 @@ class Coder(Agent):
                 self._problem(job, MALFORMED, errors)
             else:
                 self.set_status("validating")
-                checks = syntax_checks(Context(self.worktree, written, self.sandbox, timeout=self.config.sandbox.timeout))
+                checks = syntax_checks(Context(self.worktree, written, self.sandbox, timeout=self.config.sandbox.timeout,
+                                                pycheck=self.pycheck))
                 errors = format_findings(checks, self.worktree)
                 for check in checks:
                     self.console.line(f"   {check.name}: {check.status} {check.detail.splitlines()[0] if check.detail else ''}")

@@ -38,7 +38,8 @@ from crewmux.protocol.rundir import RUNTIME, RunDir
 from crewmux.protocol.state import FINISHED, AttemptRecord, RunState, TaskRecord
 from crewmux.workspace import git
 from crewmux.workspace.sandbox import Sandbox
-from crewmux.workspace.validators import CheckResult, Context, suite_checks, syntax_checks
+from crewmux.workspace.validators import CheckResult, Context, languages, suite_checks, syntax_checks
+from crewmux.workspace.validators.resident import ResidentPyCheck
 
 INTEGRATION = "integration"  # the worktree holding the run branch
 MAX_PLAN_REQUESTS = 3
@@ -61,6 +62,7 @@ class Coordinator(Agent):
         self.branch = self.info.branch
         self.integration = self.run.worktree(INTEGRATION)
         self.sandbox = Sandbox.from_config(self.config.sandbox)
+        self.pycheck = ResidentPyCheck(self.sandbox, self.integration, timeout=self.config.sandbox.timeout)
         self.timing: dict[str, float] = defaultdict(float)
         self.console.line(self.sandbox.describe())
         agents = self.info.agents
@@ -94,6 +96,7 @@ class Coordinator(Agent):
             self.run.update_info(status="planning")
             self._request_plan("")
         elif self.state.phase == "building":
+            self._warm_checker()
             if self.run.info().status != "running":
                 self.run.update_info(status="running", reason="")  # a resumed run is running again
             self._interrupted_merges()
@@ -134,6 +137,19 @@ class Coordinator(Agent):
         self.timing["handle"] += time.perf_counter() - started
         self.timing["messages"] += 1
         self._handling_since = None
+
+    def on_stop(self) -> None:
+        self.pycheck.close()
+
+    def priority(self, message: Message) -> int:
+        """Merges (passed reviews) wait behind the messages that put a coder or QA agent
+        back to work: a merge waits a few milliseconds, an idle agent wastes them all."""
+        return 1 if isinstance(message, ReviewResult) and message.verdict == "pass" else 0
+
+    def _warm_checker(self) -> None:
+        """Start the resident Python checker the final checks will use, if the plan has Python."""
+        if self.plan and "python" in languages([f for task in self.plan.tasks for f in task.files]):
+            self.pycheck.warm()
 
     def on_control(self, message: Control) -> None:
         """A human's pause/resume of a coder, skip or retry of a task (arrives on the mail thread)."""
@@ -265,6 +281,7 @@ class Coordinator(Agent):
         self.events.emit("run", text="planned", data={"tasks": len(self.plan.tasks)})
         self.console.line(f"== plan accepted: {len(self.plan.tasks)} tasks")
         self._dispatch()
+        self._warm_checker()
 
     # -- building ---------------------------------------------------------------------------
     def _dispatch(self) -> None:
@@ -524,7 +541,8 @@ class Coordinator(Agent):
 
     # -- helpers --------------------------------------------------------------------------------
     def _context(self, files: list[str]) -> Context:
-        return Context(self.integration, files, self.sandbox, timeout=self.config.sandbox.timeout, artifacts=self.run.artifacts_dir)
+        return Context(self.integration, files, self.sandbox, timeout=self.config.sandbox.timeout, artifacts=self.run.artifacts_dir,
+                       pycheck=self.pycheck)
 
     @contextmanager
     def _timed(self, what: str) -> Iterator[None]:

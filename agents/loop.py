@@ -8,6 +8,7 @@ after the handler returns (a crash in between re-delivers it on restart).
 
 from __future__ import annotations
 
+import itertools
 import queue
 import threading
 import traceback
@@ -48,7 +49,9 @@ class Agent:
         self._stop = threading.Event()
         self._resumed = threading.Event()
         self._resumed.set()
-        self._work: queue.Queue[Claimed] = queue.Queue()
+        # (priority, arrival, message): see `priority`.
+        self._work: queue.PriorityQueue[tuple[int, int, Claimed]] = queue.PriorityQueue()
+        self._arrivals = itertools.count()
         self._steer_lock = threading.Lock()
         self._steer_notes: list[str] = []
         self._wakeup: Wakeup | None = None
@@ -63,6 +66,14 @@ class Agent:
 
     def on_control(self, message: Control) -> None:
         """Role-specific control actions (pause/resume/stop/restart are handled here)."""
+
+    def on_stop(self) -> None:
+        """Called once as the agent ends, however it ends: release what on_start took."""
+
+    def priority(self, message: Message) -> int:
+        """Among the work messages waiting, lower numbers are handled first; equal ones in
+        the order they arrived."""
+        return 0
 
     # -- what roles use ---------------------------------------------------------------
     def send(self, message: Envelope) -> None:
@@ -137,7 +148,7 @@ class Agent:
             self.set_status("idle")
             while not self._stop.is_set():
                 try:
-                    claimed = self._work.get(timeout=0.25)
+                    _, _, claimed = self._work.get(timeout=0.25)
                 except queue.Empty:
                     continue
                 try:
@@ -168,6 +179,10 @@ class Agent:
             self.console.line("!! crashed:\n" + traceback.format_exc().rstrip())
         finally:
             self._stop.set()
+            try:
+                self.on_stop()
+            except Exception as exc:
+                self.console.line(f"!! cleaning up failed: {type(exc).__name__}: {exc}")
             self.events.emit("stopped", status="stopped", data={"exit_code": self.exit_code})
             self.console.line(f"{self.name} stopped (exit {self.exit_code})")
         return self.exit_code
@@ -190,7 +205,7 @@ class Agent:
             self.events.emit("steer", text=message.text, data={"id": message.id})
             self.console.line(f">> steer from {message.sender}: {message.text}")
             return True
-        self._work.put(claimed)
+        self._work.put((self.priority(claimed.message), next(self._arrivals), claimed))
         return False
 
     def _control(self, message: Control) -> None:

@@ -21,7 +21,8 @@ from crewmux.protocol.plan import Plan, PlanTask
 from crewmux.workspace import git
 from crewmux.workspace.safe_write import apply_files
 from crewmux.workspace.sandbox import Sandbox
-from crewmux.workspace.validators import CheckResult, Context, format_findings, is_test_file, language_of, review_checks
+from crewmux.workspace.validators import CheckResult, Context, format_findings, is_test_file, language_of, languages, review_checks
+from crewmux.workspace.validators.resident import ResidentPyCheck
 from crewmux.workspace.validators.base import tool_path
 
 COORDINATOR = "coordinator"
@@ -60,10 +61,14 @@ class QA(Agent):
         self.talker.warm(self.config.for_role("qa"))
         self.sandbox = Sandbox.from_config(self.config.sandbox)
         self.worktree = self.run.worktree(self.name)
+        self.pycheck = ResidentPyCheck(self.sandbox, self.worktree, timeout=self.config.sandbox.timeout)
         described = self.sandbox.describe()
         self.console.line(described)
         # The dashboard's header shows this line; unsandboxed, it starts with WARNING.
         self.events.emit("status", status=self.status, text=described, data={"sandbox": described})
+
+    def on_stop(self) -> None:
+        self.pycheck.close()
 
     def handle(self, message: Message) -> None:
         if isinstance(message, ReviewRequest):
@@ -89,6 +94,8 @@ class QA(Agent):
         git.add_worktree(self.run.project_dir, self.worktree, request.commit)
         git.checkout_fresh(self.worktree, request.commit)
         files = [f for f in (request.files or task.files) if (self.worktree / f).is_file()]
+        if "python" in languages(files):
+            self.pycheck.warm()  # it starts while the tests are written
         commit = request.commit
         notes: list[str] = []
         written = self._tests_for(task, files, request.attempt, notes)
@@ -97,7 +104,7 @@ class QA(Agent):
             commit = git.commit_all(self.worktree, f"crewmux qa: tests for {task.id} from its acceptance criteria") or commit
         self.set_status("validating")
         ctx = Context(self.worktree, files, self.sandbox, timeout=self.config.sandbox.timeout, artifacts=self.run.artifacts_dir,
-                      pending=self._pending_files(task))
+                      pending=self._pending_files(task), pycheck=self.pycheck)
         checks = review_checks(ctx, git.tracked_files(self.worktree), label=f"{task.id}-a{request.attempt}")
         for check in checks:
             self.console.line(f"   {check.name}: {check.status} {check.detail.splitlines()[0] if check.detail else ''}")

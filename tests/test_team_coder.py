@@ -96,3 +96,20 @@ def test_a_fix_that_resends_one_file_keeps_the_others(git_project: Path, until_c
     _, replies, _ = run_coder(until_coordinator_hears, git_project, rules)
     assert replies[0].type == "completion" and replies[0].files == ["app.py", "util.py"]
     assert git.show_file(git_project, replies[0].commit, "util.py") == "X = 1\n"
+
+
+def test_every_check_of_an_attempt_is_answered_by_the_resident_checker(git_project: Path, until_coordinator_hears, processes_with):
+    """The coder's own checks go to its resident sandboxed helper, which ends with the coder."""
+    rules = [{"role": "coder", "contains": "was not accepted as it is", "reply": GOOD}, {"role": "coder", "reply": BAD}]
+    with FakeLLMServer({"tps": 0, "ttft": 0, "rules": rules}) as fake:
+        config = Config(default=ModelConfig(provider="ollama", model="fake-coder:7b", base_urls=[fake.url]))
+        run = RunDir.create(git_project, "hello", build_agents(1, 1), config=config.model_dump(mode="json"))
+        base = git.start_branch(git_project, f"crewmux/{run.run_id}")
+        deliver(run.mail_root, TaskAssignment(run_id=run.run_id, sender="coordinator", recipient="coder-1", task_id="t1",
+                                              task=TASK, attempt=1, branch=f"crewmux/{run.run_id}-t1", base_ref=base))
+        coder = Coder(run, "coder-1", heartbeat_interval=60)
+        replies = until_coordinator_hears(coder, timeout=30)
+    assert [m.type for m in replies] == ["completion"]
+    assert coder.pycheck.served == 2  # the failing reply and its fix
+    assert coder.pycheck.pid is None  # closed when the coder stopped
+    assert processes_with(str(run.worktree("coder-1"))) == []

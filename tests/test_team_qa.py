@@ -32,7 +32,8 @@ test("spaces become dashes", () => {{
 """
 
 
-def review(hears, project: Path, rules: list[dict], files: dict[str, str], task: PlanTask) -> tuple[RunDir, object, list[dict]]:
+def review(hears, project: Path, rules: list[dict], files: dict[str, str], task: PlanTask, agents: list | None = None) -> tuple[RunDir, object, list[dict]]:
+    """QA reviews ``files`` as task ``task``'s first attempt; ``agents`` receives the QA agent."""
     with FakeLLMServer({"tps": 0, "ttft": 0, "rules": rules}) as fake:
         config = Config(default=ModelConfig(provider="ollama", model="fake-qa:7b", base_urls=[fake.url]))
         run = RunDir.create(project, "slugs", build_agents(1, 1), config=config.model_dump(mode="json"))
@@ -45,7 +46,10 @@ def review(hears, project: Path, rules: list[dict], files: dict[str, str], task:
         commit = git.commit_all(wt, "t1")
         deliver(run.mail_root, ReviewRequest(run_id=run.run_id, sender="coordinator", recipient="qa", task_id=task.id,
                                              task=task, attempt=1, commit=commit, files=list(files)))
-        replies = hears(QA(run, "qa", heartbeat_interval=60))
+        qa = QA(run, "qa", heartbeat_interval=60)
+        if agents is not None:
+            agents.append(qa)
+        replies = hears(qa)
         requests = fake.requests
     assert len(replies) == 1
     return run, replies[0], requests
@@ -117,3 +121,15 @@ def test_tests_are_rewritten_by_the_escalation_model_when_the_task_escalates(git
         asked = [(r["crewmux"]["attempt"], r["body"]["model"]) for r in fake.requests if r.get("crewmux", {}).get("role") == "qa"]
     assert verdicts == ["fail", "fail", "pass"]
     assert asked == [("1", "fake-qa:7b"), ("3", "fake-big:70b")]  # attempt 2 reused attempt 1's tests
+
+
+def test_python_is_checked_by_the_resident_checker_which_ends_with_qa(git_project: Path, until_coordinator_hears, processes_with):
+    task = PlanTask(id="t1", title="greet", files=["greet.py"], language="python")
+    code = {"greet.py": "def greet(name):\n    return 'hi ' + nmae\n"}
+    agents: list = []
+    run, result, _ = review(until_coordinator_hears, git_project, [], code, task, agents)
+    assert result.verdict == "fail"
+    assert "greet.py:2: undefined name 'nmae'" in result.findings
+    assert agents[0].pycheck.served == 1
+    assert agents[0].pycheck.pid is None
+    assert processes_with(str(run.worktree("qa"))) == []

@@ -13,6 +13,7 @@ import os
 import shutil
 import tempfile
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 from crewmux.workspace.sandbox_bwrap import SANDBOX_HOME, SystemView, bwrap_argv, system_view
@@ -21,11 +22,12 @@ from crewmux.workspace.sandbox_exec import run_process
 from crewmux.workspace.sandbox_limits import MB, Limits, prlimit_argv
 from crewmux.workspace.sandbox_probe import probe_bwrap
 from crewmux.workspace.sandbox_result import SandboxResult, classify
+from crewmux.workspace.sandbox_session import SandboxSession
 
 if TYPE_CHECKING:  # the sandbox itself needs only the standard library
     from crewmux.config import SandboxConfig
 
-__all__ = ["Limits", "Sandbox", "SandboxResult", "SandboxUnavailable"]
+__all__ = ["Limits", "Sandbox", "SandboxResult", "SandboxSession", "SandboxUnavailable"]
 
 SAFE_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 # A stream that keeps going past this many times its cap is stopped ("output_limit").
@@ -91,6 +93,24 @@ def count_user_tasks(uid: int) -> int:
     return total
 
 
+@dataclass
+class Launch:
+    """A sandboxed process about to start: its command line, environment and working
+    directory, and what must be cleaned up once it has ended (cgroup jail, private /tmp)."""
+
+    command: list[str]
+    env: dict[str, str]
+    cwd: Path
+    jail: CgroupJail | None
+    private_tmp: str | None
+
+    def release(self) -> None:
+        if self.jail:
+            self.jail.remove()
+        if self.private_tmp:
+            shutil.rmtree(self.private_tmp, ignore_errors=True)
+
+
 class Sandbox:
     """Probes bubblewrap once; `run` is thread-safe and keeps no state between runs."""
 
@@ -144,47 +164,22 @@ class Sandbox:
     ) -> SandboxResult:
         """Run ``argv`` in ``cwd`` (the worktree). ``timeout`` defaults to the config's
         ``sandbox.timeout``; ``env`` is added to the clean environment, never the caller's."""
-        if not self.bwrap_ok and self.require:
-            raise SandboxUnavailable(
-                self.describe() + " (sandbox.require is set in crewmux.toml, so nothing is run)")
-        if not argv:
-            raise ValueError("Sandbox.run needs a command")
-        if not self.prlimit:
-            raise SandboxUnavailable("prlimit (util-linux) is not installed: apt-get install util-linux")
         limits = limits or self.limits
-        cwd = Path(cwd).resolve()
-        if not cwd.is_dir():
-            raise ValueError(f"Sandbox.run: the working directory {cwd} does not exist")
-        for place in [cwd, *(Path(p).resolve() for p in writable or ())]:
-            refused = writable_refusal(place)
-            if refused:
-                raise ValueError(f"Sandbox.run: refusing to make {place} writable: {refused}")
-        jail = (CgroupJail.create(max_tasks=limits.processes, memory_bytes=limits.memory_mb * MB)
-                if self.use_cgroups else None)
-        private_tmp = None if self.bwrap else tempfile.mkdtemp(prefix="crewmux-sandbox-")
+        launch = self._launch(argv, cwd, limits, env, writable, readable, network, cwd_writable=True)
         try:
-            if private_tmp:
-                command, popen_env = self._unsandboxed_command(argv, limits, env, private_tmp)
-            else:
-                command, popen_env = self._bwrap_command(argv, cwd, limits, env, writable, readable, network)
-            if jail:
-                command = [*jail.wrapper_argv(), *command]
             outcome = run_process(
-                command,
-                cwd=cwd,
-                env=popen_env,
+                launch.command,
+                cwd=launch.cwd,
+                env=launch.env,
                 stdin=stdin,
                 timeout=self.default_timeout if timeout is None else timeout,
                 output_bytes=limits.output_bytes,
                 flood_bytes=limits.output_bytes * FLOOD_FACTOR,
-                kill_rest=jail.kill_all if jail else None,
+                kill_rest=launch.jail.kill_all if launch.jail else None,
             )
-            oom = jail.oom_killed() if jail else False
+            oom = launch.jail.oom_killed() if launch.jail else False
         finally:
-            if jail:
-                jail.remove()
-            if private_tmp:
-                shutil.rmtree(private_tmp, ignore_errors=True)
+            launch.release()
         stderr = outcome.stderr.text()
         exit_code, stopped = classify(
             outcome.returncode, bwrap=bool(self.bwrap), timed_out=outcome.timed_out,
@@ -200,9 +195,64 @@ class Sandbox:
             sandboxed=bool(self.bwrap),
         )
 
+    def start(
+        self,
+        argv: list[str],
+        cwd: Path,
+        *,
+        env: dict[str, str] | None = None,
+        readable: Sequence[Path] | None = None,
+        limits: Limits | None = None,
+    ) -> SandboxSession:
+        """Start ``argv`` as a resident helper that answers requests line by line (see
+        `SandboxSession`). Same isolation as `run`, but ``cwd`` is mounted read-only and
+        nothing is writable but the private /tmp: a helper reads code, it never builds it."""
+        launch = self._launch(argv, cwd, limits or self.limits, env, (), readable, False, cwd_writable=False)
+        try:
+            return SandboxSession(launch)
+        except BaseException:
+            launch.release()
+            raise
+
+    def _launch(
+        self, argv: list[str], cwd: Path, limits: Limits, env: dict[str, str] | None,
+        writable: Sequence[Path] | None, readable: Sequence[Path] | None, network: bool, *, cwd_writable: bool,
+    ) -> Launch:
+        """Everything a sandboxed process needs before it starts; the caller releases it."""
+        if not self.bwrap_ok and self.require:
+            raise SandboxUnavailable(
+                self.describe() + " (sandbox.require is set in crewmux.toml, so nothing is run)")
+        if not argv:
+            raise ValueError("Sandbox.run needs a command")
+        if not self.prlimit:
+            raise SandboxUnavailable("prlimit (util-linux) is not installed: apt-get install util-linux")
+        cwd = Path(cwd).resolve()
+        if not cwd.is_dir():
+            raise ValueError(f"Sandbox.run: the working directory {cwd} does not exist")
+        for place in [cwd, *(Path(p).resolve() for p in writable or ())]:
+            refused = writable_refusal(place)
+            if refused:
+                raise ValueError(f"Sandbox.run: refusing to make {place} writable: {refused}")
+        jail = (CgroupJail.create(max_tasks=limits.processes, memory_bytes=limits.memory_mb * MB)
+                if self.use_cgroups else None)
+        private_tmp = None if self.bwrap else tempfile.mkdtemp(prefix="crewmux-sandbox-")
+        launch = Launch([], {}, cwd, jail, private_tmp)
+        try:
+            if private_tmp:
+                launch.command, launch.env = self._unsandboxed_command(argv, limits, env, private_tmp)
+            else:
+                launch.command, launch.env = self._bwrap_command(
+                    argv, cwd, limits, env, writable, readable, network, cwd_writable=cwd_writable)
+        except BaseException:
+            launch.release()
+            raise
+        if jail:
+            launch.command = [*jail.wrapper_argv(), *launch.command]
+        return launch
+
     def _bwrap_command(
         self, argv: list[str], cwd: Path, limits: Limits, env: dict[str, str] | None,
-        writable: Sequence[Path] | None, readable: Sequence[Path] | None, network: bool,
+        writable: Sequence[Path] | None, readable: Sequence[Path] | None, network: bool, *, cwd_writable: bool = True,
     ) -> tuple[list[str], dict[str, str]]:
         """The command line; bwrap itself gets an empty environment (it sets the program's)."""
         assert self.bwrap and self.prlimit
@@ -211,7 +261,8 @@ class Sandbox:
             self.bwrap, self.view, cwd=cwd, env=full_env,
             writable=[Path(p).resolve() for p in writable or ()],
             readable=[Path(p).resolve() for p in readable or ()],
-            network=network, tmp_bytes=limits.tmp_mb * MB, protect=git_metadata(cwd),
+            network=network, tmp_bytes=limits.tmp_mb * MB, protect=git_metadata(cwd) if cwd_writable else (),
+            cwd_writable=cwd_writable,
         )
         return [*prefix, *prlimit_argv(self.prlimit, limits), *argv], {}
 

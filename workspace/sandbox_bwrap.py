@@ -79,6 +79,7 @@ def bwrap_argv(
     network: bool = False,
     tmp_bytes: int = 512 * 1024 * 1024,
     protect: Sequence[Path] = (),
+    cwd_writable: bool = True,
 ) -> list[str]:
     """The full bwrap prefix; the command (with its limits prefix) follows it.
 
@@ -104,7 +105,7 @@ def bwrap_argv(
         argv += ["--ro-bind", str(path), str(path)]
     for path in writable:
         argv += ["--bind", str(path), str(path)]
-    argv += ["--bind", str(cwd), str(cwd)]
+    argv += ["--bind" if cwd_writable else "--ro-bind", str(cwd), str(cwd)]
     for path in protect:
         argv += ["--ro-bind", str(path), str(path)]
     # The root itself is bwrap's own tmpfs; read-only so it cannot be filled.

@@ -14,7 +14,7 @@ from crewmux.workspace.validators import go, javascript, php, python, typescript
 from crewmux.workspace.validators.base import CheckResult, Context, Finding
 from crewmux.workspace.validators.imports import check_imports
 
-__all__ = ["CheckResult", "Context", "Finding", "language_of", "syntax_checks", "review_checks", "suite_checks", "format_findings", "is_test_file"]
+__all__ = ["CheckResult", "Context", "Finding", "language_of", "languages", "syntax_checks", "review_checks", "suite_checks", "format_findings", "is_test_file"]
 
 _BY_SUFFIX = {
     ".py": "python", ".js": "javascript", ".mjs": "javascript", ".cjs": "javascript",

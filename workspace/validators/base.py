@@ -12,7 +12,10 @@ import sys
 import sysconfig
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Literal, Protocol
+from typing import TYPE_CHECKING, Literal, Protocol
+
+if TYPE_CHECKING:
+    from crewmux.workspace.validators.resident import ResidentPyCheck
 
 Status = Literal["passed", "failed", "not_checked"]
 
@@ -47,6 +50,7 @@ class Context:
     timeout: float = 120.0
     artifacts: Path | None = None
     pending: tuple[str, ...] = ()  # files other tasks have yet to make; a page may link them already
+    pycheck: ResidentPyCheck | None = None  # the agent's resident Python checker for ``root``
 
     def existing(self, suffixes: tuple[str, ...]) -> list[str]:
         return [f for f in self.files if f.endswith(suffixes) and (self.root / f).is_file()]

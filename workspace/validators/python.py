@@ -1,4 +1,5 @@
-"""Python: compile, fatal pyflakes checks, pytest. All in the sandbox."""
+"""Python: compile, fatal pyflakes checks, pytest. All in the sandbox (the checks in the
+agent's resident checker when it has one: validators/resident.py)."""
 
 from __future__ import annotations
 
@@ -17,11 +18,15 @@ USAGE_ERROR = 4  # pytest's exit code for options it does not know
 def _pycheck(ctx: Context, name: str, files: list[str], flakes: bool) -> CheckResult:
     if not files:
         return CheckResult(name, "not_checked", "not checked: no Python files")
-    argv, env = script_argv(PYCHECK, *(["--flakes"] if flakes else []), *files)
-    ok, output, _ = run_tool(ctx, name, argv, env=env, readable=[*python_readable(), str(PYCHECK.parent)], ok_codes=(0, 1))
+    lines = ctx.pycheck.ask(files, flakes) if ctx.pycheck else None
+    ok = True
+    if lines is None:
+        argv, env = script_argv(PYCHECK, *(["--flakes"] if flakes else []), *files)
+        ok, output, _ = run_tool(ctx, name, argv, env=env, readable=[*python_readable(), str(PYCHECK.parent)], ok_codes=(0, 1))
+        lines = output.splitlines()
     findings = []
     other = []
-    for line in output.splitlines():
+    for line in lines:
         try:
             item = json.loads(line)
         except ValueError:
