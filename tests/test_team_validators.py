@@ -99,6 +99,51 @@ def test_php_lint(tmp_path, sandbox):
     assert check(tmp_path / "ok", sandbox, {"index.php": "<?php\necho 'hi';\n"})["php -l"].status == "passed"
 
 
+COMPOSER = {"require": {"php": ">=8.1", "ext-json": "*", "monolog/monolog": "^3", "nesbot/carbon": "^2",
+                         "symfony/console": "^6"}, "autoload": {"psr-4": {"App\\": "src/"}}}
+PHP_USES = """<?php
+namespace App\\Http;
+
+use Monolog\\Logger;
+use Carbon\\Carbon;
+use Symfony\\Component\\Console\\Command\\Command;
+use App\\Models\\User;
+use Tools\\Strings;
+use DateTime;
+use Random\\Randomizer;
+use GuzzleHttp\\{Client, Psr7};
+use function Imagined\\Helpers\\slugify;
+
+class Controller {
+    use Loggable;
+}
+"""
+
+
+def test_php_uses_of_undeclared_packages_are_findings(tmp_path, sandbox):
+    files = {"composer.json": json.dumps(COMPOSER), "src/Http/Controller.php": PHP_USES,
+             "lib/Strings.php": "<?php\nnamespace Tools;\n\nclass Strings {}\n"}
+    res = check(tmp_path, sandbox, files, task_files=["src/Http/Controller.php"])
+    assert res["php -l"].status == "passed"
+    imports = res["imports"]
+    assert imports.status == "failed"
+    # Declared packages (vendor or package name), the project's own namespaces (autoloaded
+    # or declared in its files), global and built-in classes pass; the rest is named.
+    assert [(f.line, f.message.split(",")[0]) for f in imports.findings] == [
+        (11, "uses GuzzleHttp\\"), (12, "uses Imagined\\Helpers\\slugify")]
+    assert "composer.json does not require" in imports.findings[0].message
+
+
+def test_php_packages_installed_by_composer_are_known_by_their_autoload(tmp_path, sandbox):
+    installed = {"packages": [{"name": "guzzlehttp/guzzle", "autoload": {"psr-4": {"GuzzleHttp\\": "src/"}}},
+                              {"name": "acme/helpers", "autoload": {"psr-4": {"Imagined\\Helpers\\": "src/"}}}]}
+    files = {"composer.json": json.dumps(COMPOSER), "src/Http/Controller.php": PHP_USES,
+             "lib/Strings.php": "<?php\nnamespace Tools;\n\nclass Strings {}\n",
+             "vendor/composer/installed.json": json.dumps(installed)}
+    res = check(tmp_path, sandbox, files, task_files=["src/Http/Controller.php"])
+    assert res["imports"].status == "passed", res["imports"].findings
+
+
 def test_go_vet_build_and_test(tmp_path, sandbox):
     res = check(tmp_path, sandbox, {
         "go.mod": "module example.com/calc\n\ngo 1.19\n",

@@ -58,7 +58,7 @@ def review_checks(ctx: Context, all_files: list[str], label: str = "review") -> 
     if "typescript" in langs:
         results += [typescript.syntax(ctx), check_imports(ctx, "typescript")]
     if "php" in langs:
-        results.append(php.syntax(ctx))
+        results += [php.syntax(ctx), check_imports(ctx, "php")]
     if "go" in langs:
         results += [go.syntax(ctx), check_imports(ctx, "go")]
     if any(r.status == "failed" for r in results):

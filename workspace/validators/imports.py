@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import ast
 import json
+import os
 import re
 import sys
 import tomllib
@@ -33,6 +34,14 @@ NODE_BUILTINS = {
     "vm", "wasi", "worker_threads", "zlib",
 }
 _JS_IMPORT = re.compile(r"""(?:\brequire\s*\(\s*|\bimport\s*\(\s*|\bfrom\s+|^\s*import\s+)['"]([^'"]+)['"]""", re.M)
+# Top-level `use` imports (a trait's `use` inside a class body is indented); group uses
+# (`use Foo\{A, B};`) give their common prefix.
+_PHP_USE = re.compile(r"^use\s+(?:function\s+|const\s+)?\\?([A-Za-z_][\w\\]*)", re.M)
+_PHP_NAMESPACE = re.compile(r"^\s*namespace\s+([A-Za-z_][\w\\]*)\s*[;{]", re.M)
+# Namespaces PHP itself (or a common bundled extension) defines.
+PHP_BUILTIN_NAMESPACES = {"random", "ffi", "dom", "pdo", "mongodb", "ds"}
+# Vendor namespaces whose package has another name.
+PHP_ALIASES = {"illuminate": {"laravel/framework"}, "nunomaduro": {"laravel/framework"}}
 _GO_IMPORT_BLOCK = re.compile(r"^import\s*\((.*?)\)", re.S | re.M)
 _GO_IMPORT_ONE = re.compile(r'^import\s+(?:\w+\s+)?"([^"]+)"', re.M)
 
@@ -176,8 +185,92 @@ def check_go(ctx: Context) -> list[Finding]:
     return findings
 
 
+def _php_key(name: str) -> str:
+    return name.lower().replace("-", "").replace("_", "").replace(".", "")
+
+
+def _json_object(path: Path) -> dict:
+    try:
+        data = json.loads(path.read_text())
+    except (OSError, ValueError, UnicodeDecodeError):
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
+def _autoload_prefixes(package: dict) -> set[str]:
+    """The first namespace segments a composer package (or the project) autoloads."""
+    found: set[str] = set()
+    for section in ("autoload", "autoload-dev"):
+        autoload = package.get(section)
+        if not isinstance(autoload, dict):
+            continue
+        for kind in ("psr-4", "psr-0"):
+            if isinstance(autoload.get(kind), dict):
+                found |= {_php_key(prefix.strip("\\").split("\\")[0]) for prefix in autoload[kind] if prefix.strip("\\")}
+    return found
+
+
+def _php_files(root: Path, limit: int = 2000) -> list[Path]:
+    """The project's own PHP files (not vendor/, node_modules/ or hidden directories)."""
+    found: list[Path] = []
+    for folder, dirs, files in os.walk(root):
+        dirs[:] = sorted(d for d in dirs if d not in ("vendor", "node_modules") and not d.startswith("."))
+        found += [Path(folder, f) for f in sorted(files) if f.endswith(".php")]
+        if len(found) >= limit:
+            return found[:limit]
+    return found
+
+
+def php_known(root: Path) -> tuple[set[str], set[str]]:
+    """(namespace roots that are the project's own or installed, packages composer.json requires)."""
+    composer = _json_object(root / "composer.json")
+    known = _autoload_prefixes(composer)
+    # Namespaces the project's own files declare, autoloaded or not.
+    for path in _php_files(root):
+        known |= {_php_key(ns.split("\\")[0]) for ns in _PHP_NAMESPACE.findall(path.read_text(errors="replace"))}
+    installed = _json_object(root / "vendor" / "composer" / "installed.json")
+    packages = installed.get("packages", [])
+    for package in packages if isinstance(packages, list) else []:
+        if isinstance(package, dict):
+            known |= _autoload_prefixes(package)
+    required: set[str] = set()
+    for key in ("require", "require-dev"):
+        if isinstance(composer.get(key), dict):
+            required |= {name.lower() for name in composer[key] if "/" in name}
+    return known, required
+
+
+def php_declared(namespace: str, known: set[str], required: set[str]) -> bool:
+    parts = [_php_key(p) for p in namespace.lstrip("\\").split("\\")]  # "A\\" -> ["a", ""]
+    if len(parts) < 2 or parts[0] in PHP_BUILTIN_NAMESPACES or parts[0] in known:
+        return True  # a global class (built-in or the project's own), or known code
+    if PHP_ALIASES.get(parts[0], set()) & required:
+        return True
+    for package in required:
+        vendor, _, name = package.partition("/")
+        # Monolog\Logger: monolog/monolog; Carbon\Carbon: nesbot/carbon; Symfony\Component\Console: symfony/console
+        if parts[0] in (_php_key(vendor), _php_key(name)) or parts[1] == _php_key(name) != "":
+            return True
+    return False
+
+
+def check_php(ctx: Context) -> list[Finding]:
+    known, required = php_known(ctx.root)
+    findings = []
+    for file in ctx.existing((".php",)):
+        source = (ctx.root / file).read_text(errors="replace")
+        for match in _PHP_USE.finditer(source):
+            namespace = match.group(1)  # a group use ends in a backslash: a namespace
+            if php_declared(namespace, known, required):
+                continue
+            line = source.count("\n", 0, match.start()) + 1
+            findings.append(Finding(file, line, f"uses {namespace}, from a package composer.json does not require (crewmux installs nothing: require it in composer.json or use PHP's built-ins)"))
+    return findings
+
+
 def check_imports(ctx: Context, language: str) -> CheckResult:
-    checker = {"python": check_python, "javascript": check_javascript, "typescript": check_javascript, "go": check_go}.get(language)
+    checker = {"python": check_python, "javascript": check_javascript, "typescript": check_javascript, "go": check_go,
+               "php": check_php}.get(language)
     if checker is None:
         return CheckResult("imports", "not_checked", f"not checked: imports of {language} are not checked")
     findings = checker(ctx)
