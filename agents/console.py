@@ -13,6 +13,8 @@ import time
 from pathlib import Path
 from typing import TextIO
 
+from crewmux.protocol.fsutil import disk_full
+
 
 class Console:
     def __init__(self, log_path: Path, out: TextIO | None = None) -> None:
@@ -25,7 +27,12 @@ class Console:
     def _write(self, text: str) -> None:
         data = text.encode("utf-8", "replace")
         with self._lock:
-            os.write(self._fd, data)
+            try:
+                os.write(self._fd, data)
+            except OSError as exc:
+                if not disk_full(exc):
+                    raise
+                text = "(disk full: not in the log file) " + text  # the pane still shows it
             try:
                 self._out.write(text)
                 self._out.flush()

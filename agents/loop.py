@@ -25,6 +25,9 @@ from crewmux.protocol.wakeup import Wakeup
 RESTART_EXIT_CODE = 75  # asks the runtime to start this agent again
 
 
+MAX_SEND_WAIT = 30.0  # seconds between attempts to send on a full disk
+
+
 class AgentStopped(Exception):
     """Raised at a checkpoint when the agent was told to stop."""
 
@@ -77,12 +80,22 @@ class Agent:
 
     # -- what roles use ---------------------------------------------------------------
     def send(self, message: Envelope) -> None:
-        try:
-            deliver(self.run.mail_root, message)
-        except MailboxError as exc:
-            self.events.emit("error", text=str(exc))
-            self.console.line(f"!! {exc}")
-            raise
+        """Deliver ``message``. On a full disk, wait for space and send it again (until the
+        agent is stopped: then the message being handled stays claimed for the next start)."""
+        delay = 1.0
+        while True:
+            try:
+                deliver(self.run.mail_root, message)
+                break
+            except MailboxError as exc:
+                self.events.emit("error", text=str(exc))
+                self.console.line(f"!! {exc}")
+                if not exc.disk_full:
+                    raise
+                self.console.line(f"   sending {message.type} to {message.recipient} again in {delay:.0f} s")
+                if self._stop.wait(delay):
+                    raise AgentStopped() from exc
+                delay = min(delay * 2, MAX_SEND_WAIT)
         summary = getattr(message, "status", "") or getattr(message, "verdict", "") or getattr(message, "action", "")
         self.events.emit(
             "message",

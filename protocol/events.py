@@ -17,6 +17,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from crewmux.protocol.fsutil import disk_full
+
 AgentStatus = Literal["starting", "idle", "thinking", "writing", "validating", "waiting", "paused", "stuck", "dead", "stopped"]
 
 EventKind = Literal[
@@ -61,12 +63,20 @@ class EventLog:
         path.parent.mkdir(parents=True, exist_ok=True)
         self._fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
         self._lock = threading.Lock()
+        self.dropped = 0  # events not written because the disk was full
 
     def emit(self, kind: EventKind, **fields: Any) -> Event:
         event = Event(agent=self.agent, kind=kind, **fields)
         data = (event.model_dump_json(exclude_defaults=True) + "\n").encode()
         with self._lock:
-            os.write(self._fd, data)
+            try:
+                os.write(self._fd, data)
+            except OSError as exc:
+                # A full disk must not stop the agent: the log is a live view, and readers
+                # skip a line cut short. Whatever else the agent writes says so.
+                if not disk_full(exc):
+                    raise
+                self.dropped += 1
         return event
 
     def close(self) -> None:

@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
+import errno
 import json
 import os
 from pathlib import Path
 from typing import Any
+
+
+def disk_full(exc: OSError) -> bool:
+    """Whether a failed write means no space (or no quota) left: worth waiting out."""
+    return exc.errno in (errno.ENOSPC, errno.EDQUOT)
 
 
 def fsync_dir(path: Path) -> None:

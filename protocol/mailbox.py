@@ -25,7 +25,7 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
-from crewmux.protocol.fsutil import fsync_dir
+from crewmux.protocol.fsutil import disk_full, fsync_dir
 from crewmux.protocol.messages import Envelope, Message, dump_message, parse_message
 from crewmux.protocol.validation import error_lines
 from crewmux.protocol.wakeup import Wakeup
@@ -37,7 +37,16 @@ SUBDIRS = ("tmp", "new", "cur", "done", "failed")
 
 
 class MailboxError(Exception):
-    pass
+    def __init__(self, text: str, *, disk_full: bool = False) -> None:
+        super().__init__(text)
+        self.disk_full = disk_full  # nothing was delivered; sending again later may work
+
+
+def _write_failed(box: Path, exc: OSError) -> MailboxError:
+    if disk_full(exc):
+        return MailboxError(f"could not write a message to {box}: the disk is full ({exc.strerror}); "
+                            "free some space: nothing was delivered", disk_full=True)
+    return MailboxError(f"could not write a message to {box}: {exc}")
 
 
 def ensure_mailbox(path: Path) -> Path:
@@ -67,7 +76,7 @@ def deliver(mail_root: Path, message: Envelope, *, fsync: bool = True) -> Path:
             f"no mailbox for {message.recipient!r} under {mail_root}: is the agent name right and the run created?"
         ) from None
     except OSError as exc:
-        raise MailboxError(f"could not write a message to {box}: {exc} (is the disk full?)") from exc
+        raise _write_failed(box, exc) from exc
     try:
         try:
             view = memoryview(data)
@@ -75,14 +84,19 @@ def deliver(mail_root: Path, message: Envelope, *, fsync: bool = True) -> Path:
                 view = view[os.write(fd, view):]
         except OSError as exc:
             tmp_path.unlink(missing_ok=True)
-            raise MailboxError(f"could not write a message to {box}: {exc} (is the disk full?)") from exc
+            raise _write_failed(box, exc) from exc
         os.rename(tmp_path, new_path)
-        if fsync:
-            os.fsync(fd)
+        try:
+            if fsync:
+                os.fsync(fd)
+                fsync_dir(new_path.parent)
+        except OSError as exc:
+            # Not known to be on disk: take it back unless the reader already has it (then
+            # sending it again is harmless: readers are idempotent by message id).
+            new_path.unlink(missing_ok=True)
+            raise _write_failed(box, exc) from exc
     finally:
         os.close(fd)
-    if fsync:
-        fsync_dir(new_path.parent)
     return new_path
 
 
