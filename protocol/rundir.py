@@ -169,7 +169,10 @@ class RunDir:
         project_dir = Path(project_dir).resolve()
         run_id = run_id or new_run_id(brief)
         run = cls(project_dir / RUNS_DIR / run_id)
-        run.path.mkdir(parents=True, exist_ok=False)
+        run.path.parent.mkdir(parents=True, exist_ok=True)
+        # Only the user: run.json holds the config (an api_key from crewmux.toml with it),
+        # and the LLM logs hold every prompt and reply.
+        run.path.mkdir(mode=0o700)
         for sub in ("events", "llm", "logs", "worktrees", "artifacts", "mail"):
             (run.path / sub).mkdir()
         for agent in [*agents, AgentSpec(name=DASHBOARD, role="coordinator")]:

@@ -22,6 +22,12 @@ def test_create_lays_out_the_run_and_finds_it_again(tmp_path: Path) -> None:
     assert list_runs(tmp_path)[0].path == run.path
 
 
+def test_only_the_user_can_open_a_run_which_holds_keys_and_prompts(tmp_path: Path) -> None:
+    run = RunDir.create(tmp_path, "keys", AGENTS, config={"default": {"api_key": "sk-secret"}})
+    assert run.path.stat().st_mode & 0o777 == 0o700
+    assert run.info().config["default"]["api_key"] == "sk-secret"  # the agents still read it
+
+
 def test_add_agent_makes_its_mailbox_and_records_it(tmp_path: Path) -> None:
     run = RunDir.create(tmp_path, "x", AGENTS)
     run.add_agent(AgentSpec(name="coder-2", role="coder"))
