@@ -99,12 +99,20 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--qa", type=int, default=2, help="QA agents in the parallel case")
+    parser.add_argument("--part", type=int, choices=(1, 2), help="run only this part")
     args = parser.parse_args()
+    if args.part != 2:
+        coordination(args.runs)
+    if args.part != 1:
+        parallel(args.runs, args.qa)
+    return 0
 
+
+def coordination(runs: int) -> None:
     print("1) 20-task plan, instant model, 4 coders")
     per_task, merges, wall = [], [], []
     with FakeLLMServer(script(20, 0.0, chain=True)) as fake:
-        for n in range(args.runs):
+        for n in range(runs):
             result = run_team(fake.url, coders=4, qa=1)
             timing = result["report"]["coordinator"]
             own = timing["handle"] - timing.get("suite", 0.0)
@@ -117,13 +125,15 @@ def main() -> int:
     print(f"   median coordination time per task: {statistics.median(per_task):.1f} ms (goal <= 50 ms)")
     print(f"   median wall time per task (QA checks included): {statistics.median(wall):.0f} ms")
 
-    print(f"2) 8 independent tasks, 4 coders, {args.qa} QA, model latency 1 s")
+
+def parallel(runs: int, qa: int) -> None:
+    print(f"2) 8 independent tasks, 4 coders, {qa} QA, model latency 1 s")
     ratios = []
     with FakeLLMServer(script(8, 1.0, chain=False)) as fake:
         latency = one_request_latency(fake.url)
         ideal = math.ceil(8 / 4) * latency
-        for n in range(args.runs):
-            result = run_team(fake.url, coders=4, qa=args.qa)
+        for n in range(runs):
+            result = run_team(fake.url, coders=4, qa=qa)
             ratios.append(result["build_seconds"] / ideal)
             print(f"   run {n + 1}: build {result['build_seconds']:.2f} s, ideal {ideal:.2f} s "
                   f"(2 rounds x {latency:.3f} s per request), ratio {ratios[-1]:.2f}; whole command {result['total_seconds']:.1f} s")
@@ -132,7 +142,6 @@ def main() -> int:
             print("      median per task: " + ", ".join(f"{name} {seconds * 1000:.0f} ms" for name, seconds in spans.items())
                   + (f"; final checks {final * 1000:.0f} ms" if final is not None else ""))
     print(f"   median wall time over the ideal: {statistics.median(ratios):.2f} (goal <= 1.15)")
-    return 0
 
 
 if __name__ == "__main__":

@@ -140,3 +140,21 @@ def test_a_long_lived_helper_is_renewed_before_its_cpu_limit(root, sandbox, monk
         assert len(set(pids)) == 3 and pids[0] == pids[2] != pids[3]
     finally:
         checker.close()
+
+
+def test_a_helper_warmed_ahead_of_need_starts_at_a_lower_priority(root, sandbox):
+    """Its start-up must not slow the agents preparing their model requests meanwhile."""
+    warmed = ResidentPyCheck(sandbox, root, timeout=30)
+    asked = ResidentPyCheck(sandbox, root, timeout=30)
+    try:
+        warmed.warm()
+        expected = os.getpriority(os.PRIO_PROCESS, 0) + resident.WARM_NICE
+        deadline = time.monotonic() + 5  # `nice` sets it just after it starts
+        while os.getpriority(os.PRIO_PROCESS, warmed.pid) != expected and time.monotonic() < deadline:
+            time.sleep(0.01)
+        assert os.getpriority(os.PRIO_PROCESS, warmed.pid) == expected
+        assert lint(root, sandbox, ["ok.py"], asked)[0].status == "passed"  # needed now: normal priority
+        assert os.getpriority(os.PRIO_PROCESS, asked.pid) == os.getpriority(os.PRIO_PROCESS, 0)
+    finally:
+        warmed.close()
+        asked.close()

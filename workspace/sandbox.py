@@ -203,11 +203,16 @@ class Sandbox:
         env: dict[str, str] | None = None,
         readable: Sequence[Path] | None = None,
         limits: Limits | None = None,
+        nice: int = 0,
     ) -> SandboxSession:
         """Start ``argv`` as a resident helper that answers requests line by line (see
         `SandboxSession`). Same isolation as `run`, but ``cwd`` is mounted read-only and
-        nothing is writable but the private /tmp: a helper reads code, it never builds it."""
+        nothing is writable but the private /tmp: a helper reads code, it never builds it.
+        ``nice``: a helper started ahead of need yields the CPU to work being done now."""
         launch = self._launch(argv, cwd, limits or self.limits, env, (), readable, False, cwd_writable=False)
+        nice_path = shutil.which("nice") if nice else None
+        if nice_path:
+            launch.command = [nice_path, "-n", str(nice), *launch.command]
         try:
             return SandboxSession(launch)
         except BaseException:
