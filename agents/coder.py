@@ -9,13 +9,16 @@ two errors taking turns) and it reports being stuck instead of looping.
 
 from __future__ import annotations
 
+import threading
 import time
+from pathlib import Path
 
 from crewmux.agents.edit_format import EditError, ParsedReply, apply_edit, parse_reply
 from crewmux.agents.llm.types import ChatMessage, LLMError
 from crewmux.agents.loop import Agent, AgentStopped
 from crewmux.agents.prompting import Talker, prompt
 from crewmux.agents.stuck import StuckDetector
+from crewmux.config import ModelConfig
 from crewmux.protocol.messages import Completion, ErrorReport, Message, TaskAssignment
 from crewmux.workspace import git
 from crewmux.workspace.safe_write import apply_files
@@ -65,10 +68,19 @@ class Coder(Agent):
         self.console.line(f"== {task.id} attempt {job.attempt}: {task.title} ({model.model}{', escalated' if job.escalated else ''})")
         try:
             git.add_worktree(self.run.project_dir, self.worktree, job.base_ref)
-            git.checkout_fresh(self.worktree, job.base_ref, branch=job.branch)
         except git.GitError as exc:
             self._report(job, "git", str(exc))
             return
+        # The checkout runs while the model thinks: the prompt reads the files from git.
+        checkout = Checkout(self.worktree, job.base_ref, job.branch)
+        checkout.start()
+        try:
+            self._build(job, model, checkout, started)
+        finally:
+            checkout.join()
+
+    def _build(self, job: TaskAssignment, model: ModelConfig, checkout: Checkout, started: float) -> None:
+        task = job.task
         if task.language == "python" or "python" in languages(task.files):
             self.pycheck.warm()  # it starts while the model thinks
         system = prompt("coder_search_replace" if self.config.edit_format == "search_replace" else "coder")
@@ -89,6 +101,10 @@ class Coder(Agent):
                 self._report(job, "llm", str(exc))
                 return
             tokens += result.stats.prompt_tokens + result.stats.completion_tokens
+            failed = checkout.wait()
+            if failed:
+                self._report(job, "git", str(failed), tokens=tokens)
+                return
             self.set_status("writing")
             now, errors = self._write(parse_reply(result.text))
             written += [path for path in now if path not in written]
@@ -122,7 +138,7 @@ class Coder(Agent):
         task = job.task
         acceptance = "\n".join(f"- {a}" for a in task.acceptance) or "- (none given: make the task's files work as described)"
         context = f"\nWhat the tasks before yours made (signatures; use them as they are):\n{job.context}\n" if job.context else ""
-        current = self._current_files(task.files, job.previous_commit)
+        current = self._current_files(task.files, job.base_ref, job.previous_commit)
         feedback = (
             f"\nThis is attempt {job.attempt}. The previous attempt was rejected; fix exactly this:\n{job.feedback}\n"
             if job.feedback else ""
@@ -134,15 +150,10 @@ class Coder(Agent):
             context=context, current=current, feedback=feedback, steer=_steer_text(notes) if notes else "",
         )
 
-    def _current_files(self, files: list[str], previous: str | None) -> str:
-        """The task's files: as the previous attempt left them on a retry, else as they are now."""
+    def _current_files(self, files: list[str], base: str, previous: str | None) -> str:
+        """The task's files: as the previous attempt left them on a retry, else as they are at ``base``."""
         parts = []
-        for rel in files:
-            if previous:
-                text = git.show_file(self.worktree, previous, rel)
-            else:
-                path = self.worktree / rel
-                text = path.read_text(errors="replace") if path.is_file() else None
+        for rel, text in git.show_files(self.worktree, previous or base, files).items():
             if text is None:
                 continue
             if len(text) > CURRENT_FILE_CHARS:
@@ -198,6 +209,26 @@ class Coder(Agent):
             run_id=self.run_id, sender=self.name, recipient=COORDINATOR, task_id=job.task.id, reply_to=job.id,
             kind=kind, error=error[:20000], attempt=job.attempt,
         ))
+
+
+class Checkout(threading.Thread):
+    """Throws the worktree back to the task's base, on the attempt's branch, in the background."""
+
+    def __init__(self, worktree: Path, ref: str, branch: str) -> None:
+        super().__init__(name="checkout", daemon=True)
+        self.worktree, self.ref, self.branch = worktree, ref, branch
+        self.error: git.GitError | None = None
+
+    def run(self) -> None:
+        try:
+            git.checkout_fresh(self.worktree, self.ref, branch=self.branch)
+        except git.GitError as exc:
+            self.error = exc
+
+    def wait(self) -> git.GitError | None:
+        """Once it has finished: what went wrong, if anything."""
+        self.join()
+        return self.error
 
 
 def _steer_text(notes: list[str]) -> str:

@@ -60,3 +60,19 @@ def test_checkout_fresh_throws_away_leftovers(git_project: Path, tmp_path: Path)
     (wt / "README.md").write_text("changed")
     git.checkout_fresh(wt, "HEAD", branch="crewmux/x-t1")
     assert not (wt / "junk.py").exists() and (wt / "README.md").read_text() == "# project\n"
+
+
+def test_show_files_reads_many_files_at_a_ref_in_one_go(git_project: Path, tmp_path: Path):
+    wt = tmp_path / "wt"
+    git.add_worktree(git_project, wt, "main")
+    git.checkout_fresh(wt, "main", branch="t")
+    (wt / "pkg").mkdir()
+    (wt / "pkg" / "a.py").write_text("é = 1\n")
+    (wt / "b b.txt").write_bytes(b"no newline at the end")
+    (wt / "empty.txt").write_text("")
+    commit = git.commit_all(wt, "files")
+    found = git.show_files(wt, commit, ["pkg/a.py", "missing.py", "pkg", "b b.txt", "empty.txt", "README.md"])
+    assert found == {"pkg/a.py": "é = 1\n", "missing.py": None, "pkg": None, "b b.txt": "no newline at the end",
+                     "empty.txt": "", "README.md": "# project\n"}
+    assert git.show_files(wt, "main", ["pkg/a.py"]) == {"pkg/a.py": None}  # not there yet at main
+    assert git.show_file(wt, "no-such-ref", "README.md") is None

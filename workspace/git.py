@@ -19,12 +19,16 @@ class GitError(Exception):
     pass
 
 
-def git(cwd: Path, *args: str, check: bool = True, timeout: float = 120) -> subprocess.CompletedProcess[str]:
+def _env() -> dict[str, str]:
     env = {**os.environ, "GIT_TERMINAL_PROMPT": "0", "LC_ALL": "C"}
     for key in ("GIT_DIR", "GIT_WORK_TREE", "GIT_INDEX_FILE"):
         env.pop(key, None)
+    return env
+
+
+def git(cwd: Path, *args: str, check: bool = True, timeout: float = 120) -> subprocess.CompletedProcess[str]:
     proc = subprocess.run(
-        ["git", *IDENTITY, *args], cwd=cwd, env=env, capture_output=True, text=True, timeout=timeout
+        ["git", *IDENTITY, *args], cwd=cwd, env=_env(), capture_output=True, text=True, timeout=timeout
     )
     if check and proc.returncode != 0:
         raise GitError(f"git {' '.join(args)} failed in {cwd}: {(proc.stderr or proc.stdout).strip()}")
@@ -159,5 +163,31 @@ def reset_branch(worktree: Path, commit: str) -> None:
 
 
 def show_file(cwd: Path, ref: str, path: str) -> str | None:
-    proc = git(cwd, "show", f"{ref}:{path}", check=False)
-    return proc.stdout if proc.returncode == 0 else None
+    return show_files(cwd, ref, [path])[path]
+
+
+def show_files(cwd: Path, ref: str, paths: list[str]) -> dict[str, str | None]:
+    """Each path's content at ``ref`` (None where it does not exist), from one git process."""
+    if not paths:
+        return {}
+    proc = subprocess.run(
+        ["git", *IDENTITY, "cat-file", "--batch"], cwd=cwd, env=_env(), capture_output=True, timeout=120,
+        input="".join(f"{ref}:{path}\n" for path in paths).encode(),
+    )
+    if proc.returncode != 0:
+        raise GitError(f"git cat-file failed in {cwd}: {proc.stderr.decode(errors='replace').strip()}")
+    found: dict[str, str | None] = {}
+    out, at = proc.stdout, 0
+    for path in paths:
+        end = out.index(b"\n", at)
+        header = out[at:end].split()
+        at = end + 1
+        if len(header) == 3 and header[1] == b"blob":
+            size = int(header[2])
+            found[path] = out[at:at + size].decode(errors="replace")
+            at += size + 1
+        else:  # "<name> missing", or a tree
+            if len(header) == 3:
+                at += int(header[2]) + 1
+            found[path] = None
+    return found
