@@ -217,17 +217,20 @@ class Checkout(threading.Thread):
     def __init__(self, worktree: Path, ref: str, branch: str) -> None:
         super().__init__(name="checkout", daemon=True)
         self.worktree, self.ref, self.branch = worktree, ref, branch
-        self.error: git.GitError | None = None
+        self.error: Exception | None = None
 
     def run(self) -> None:
         try:
             git.checkout_fresh(self.worktree, self.ref, branch=self.branch)
-        except git.GitError as exc:
+        except Exception as exc:  # a thread's exception would vanish; wait() hands it on
             self.error = exc
 
     def wait(self) -> git.GitError | None:
-        """Once it has finished: what went wrong, if anything."""
+        """Once it has finished: the git error, if git failed. Anything else (git hung past
+        its timeout, no git at all) is raised here, as it was when the checkout ran inline."""
         self.join()
+        if self.error is not None and not isinstance(self.error, git.GitError):
+            raise self.error
         return self.error
 
 

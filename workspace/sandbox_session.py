@@ -125,7 +125,8 @@ class SandboxSession:
             self._end()
 
     def _end(self) -> int | None:
-        """Kill the helper's process group and cgroup, reap it, release the launch."""
+        """Kill the helper's process group, reap it, release the launch (which empties and
+        removes the cgroup, killing anything that left the group)."""
         if self._closed:
             return self.proc.returncode
         self._closed = True
@@ -134,8 +135,6 @@ class SandboxSession:
             os.killpg(self.proc.pid, signal.SIGKILL)
         except (ProcessLookupError, PermissionError):
             pass
-        if self._launch.jail:
-            self._launch.jail.kill_all()
         self.proc.wait()
         for stream in (self.proc.stdin, self.proc.stdout):
             if stream is not None:

@@ -120,14 +120,16 @@ def check_python(ctx: Context) -> list[Finding]:
     return findings
 
 
-def js_declared(root: Path) -> set[str]:
-    package = root / "package.json"
-    if not package.is_file():
-        return set()
+def _json_object(path: Path) -> dict:
     try:
-        data = json.loads(package.read_text())
-    except (ValueError, UnicodeDecodeError):
-        return set()
+        data = json.loads(path.read_text())
+    except (OSError, ValueError, UnicodeDecodeError):
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
+def js_declared(root: Path) -> set[str]:
+    data = _json_object(root / "package.json")
     declared = set()
     for key in ("dependencies", "devDependencies", "peerDependencies", "optionalDependencies"):
         if isinstance(data.get(key), dict):
@@ -187,14 +189,6 @@ def check_go(ctx: Context) -> list[Finding]:
 
 def _php_key(name: str) -> str:
     return name.lower().replace("-", "").replace("_", "").replace(".", "")
-
-
-def _json_object(path: Path) -> dict:
-    try:
-        data = json.loads(path.read_text())
-    except (OSError, ValueError, UnicodeDecodeError):
-        return {}
-    return data if isinstance(data, dict) else {}
 
 
 def _autoload_prefixes(package: dict) -> set[str]:
