@@ -131,3 +131,30 @@ def test_checkpoint_raises_when_stopped(tmp_path: Path) -> None:
     agent.stop()
     with pytest.raises(AgentStopped):
         agent.checkpoint()
+
+
+class Prioritising(Recorder):
+    """Handles "merge" updates only once nothing else waits (as the coordinator does merges)."""
+
+    def priority(self, message) -> int:
+        return 1 if message.status.startswith("merge") else 0
+
+    def on_start(self) -> None:
+        assert wait_until(lambda: self._work.qsize() == 5)  # the reader has taken them all in
+
+
+def test_waiting_messages_are_handled_by_priority_then_arrival(tmp_path: Path):
+    run = RunDir.create(tmp_path, "test", [AgentSpec(name="coder-1", role="coder")])
+    order = ["merge-a", "work-1", "merge-b", "work-2", "work-3"]
+    for status in order:  # all waiting before the agent starts
+        deliver(run.mail_root, ProgressUpdate(run_id=run.run_id, sender="coordinator", recipient="coder-1",
+                                              task_id="t1", status=status))
+    agent = Prioritising(run, "coder-1")
+    thread = threading.Thread(target=agent.run_forever)
+    thread.start()
+    try:
+        assert wait_until(lambda: len(agent.handled) == 5)
+    finally:
+        agent.stop()
+        thread.join(10)
+    assert agent.handled == ["work-1", "work-2", "work-3", "merge-a", "merge-b"]
