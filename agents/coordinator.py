@@ -526,7 +526,7 @@ class Coordinator(Agent):
         report = build_report(self.run, self.state, status, reason,
                               [{"name": c.name, "status": c.status, "detail": c.detail[:1000]} for c in checks or []],
                               self.state.started_at)
-        timing = dict(self.timing)
+        timing = defaultdict(float, self.timing)  # the first message may end the run before any key is set
         if self._handling_since is not None:  # the message that ended the run counts too
             timing["handle"] += time.perf_counter() - self._handling_since
         report["coordinator"] = {k: round(v, 4) for k, v in timing.items()}
