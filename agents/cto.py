@@ -2,8 +2,9 @@
 
 The plan comes back as a structured reply against the Plan schema. It is checked (ids,
 dependencies, cycles, parallel tasks writing one file); when it fails, the CTO asks its
-model again with the problems named, the cycle spelled out. It can also split a task
-that keeps failing into smaller ones.
+model again with the problems named, the cycle spelled out. What needs no model is
+repaired first (plan_check.repair_plan: paths as the brief names them, tasks sharing a
+file merged into one). It can also split a task that keeps failing into smaller ones.
 """
 
 from __future__ import annotations
@@ -11,13 +12,15 @@ from __future__ import annotations
 from crewmux.agents.context import scan_project
 from crewmux.agents.llm.types import ChatMessage, LLMError
 from crewmux.agents.loop import Agent, AgentStopped
-from crewmux.agents.plan_check import check_plan
+from crewmux.agents.llm.errors import StructuredReplyError
+from crewmux.agents.plan_check import check_plan, repair_plan, salvage_plan
 from crewmux.agents.prompting import Talker, prompt
 from crewmux.protocol.messages import ErrorReport, Message, PlanMessage, PlanRequest
-from crewmux.protocol.plan import Plan
+from crewmux.protocol.plan import MAX_TASKS, Plan, PlanReply
 
 COORDINATOR = "coordinator"
 PLAN_ROUNDS = 3
+PLAN_MAX_TOKENS = 4096
 
 
 class CTO(Agent):
@@ -45,7 +48,9 @@ class CTO(Agent):
 
     def plan(self, request: PlanRequest) -> None:
         self.set_status("thinking", task_id="plan", attempt=1)
+        # A plan is small (the schema bounds it); a reply running past this is a runaway.
         model = self.config.for_role("cto")
+        model = model.model_copy(update={"max_tokens": min(model.max_tokens, PLAN_MAX_TOKENS)})
         if request.split_task is not None:
             task = request.split_task
             user = prompt("cto_request", brief=request.brief, project=self._project_view(), feedback="") + prompt(
@@ -55,7 +60,7 @@ class CTO(Agent):
         else:
             feedback = prompt("cto_replan", problems=request.feedback) if request.feedback else ""
             user = prompt("cto_request", brief=request.brief, project=self._project_view(), feedback=feedback)
-        messages = [ChatMessage("system", prompt("cto")), ChatMessage("user", user)]
+        messages = [ChatMessage("system", prompt("cto", max_tasks=MAX_TASKS)), ChatMessage("user", user)]
         problems = ""
         tokens = 0
         for round_no in range(1, PLAN_ROUNDS + 1):
@@ -65,12 +70,36 @@ class CTO(Agent):
                 messages.append(ChatMessage("user", "A note from the human steering the team (follow it):\n" + "\n".join(notes)))
             self.set_status("thinking", attempt=round_no)
             try:
-                plan, result = self.talker.structured(messages, Plan, model, task="plan", attempt=round_no)
+                reply, result = self.talker.structured(messages, PlanReply, model, task="plan", attempt=round_no)
+                plan = Plan.model_validate(reply.model_dump())
+            except StructuredReplyError as exc:
+                # No grammar on this server: a runaway plan is cut to the schema's bounds here.
+                salvaged = salvage_plan(exc.reply, PlanReply.model_json_schema())
+                try:
+                    plan = Plan.model_validate(PlanReply.model_validate(salvaged).model_dump()) if salvaged else None
+                except ValueError:
+                    plan = None
+                if plan is None:
+                    self._fail(request, "llm", f"the CTO's model failed: {exc}")
+                    return
+                self.console.line(f"   the reply broke the plan's schema; kept its first {len(plan.tasks)} whole tasks, cut to the bounds")
+                result = None
             except LLMError as exc:
                 self._fail(request, "llm", f"the CTO's model failed: {exc}")
                 return
-            tokens += result.stats.prompt_tokens + result.stats.completion_tokens
+            if result is not None:
+                tokens += result.stats.prompt_tokens + result.stats.completion_tokens
+            if request.split_task is None:
+                repaired = repair_plan(plan, request.brief)
+                plan = repaired.plan
+                for note in repaired.notes:
+                    self.console.line(f"   repaired: {note}")
+                if repaired.notes:
+                    self.events.emit("status", status=self.status, task_id="plan", text="plan repaired: " + "; ".join(repaired.notes)[:500],
+                                     data={"repairs": repaired.notes})
             checked = check_plan(plan) if request.split_task is None else _check_split(plan, request)
+            if request.split_task is None:
+                checked.problems[:0] = repaired.problems
             if checked.ok:
                 self.console.line(f"== plan: {len(plan.tasks)} tasks: " + ", ".join(f"{t.id} {t.title}" for t in plan.tasks))
                 self.send(PlanMessage(run_id=self.run_id, sender=self.name, recipient=COORDINATOR, reply_to=request.id,

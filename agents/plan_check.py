@@ -1,14 +1,17 @@
-"""Checks a plan before anyone builds it: ids, dependencies, cycles, file clashes.
+"""Checks a plan before anyone builds it: ids, dependencies, cycles, file clashes; and
+repairs what needs no model (paths the brief names, one file split over several tasks).
 
 Pure logic. Each problem is one short sentence the CTO can act on when asked again.
 """
 
 from __future__ import annotations
 
+import json
+import re
 from dataclasses import dataclass, field
 from pathlib import PurePosixPath
 
-from crewmux.protocol.plan import Plan, PlanTask
+from crewmux.protocol.plan import MAX_ACCEPTANCE, MAX_FILES, Contract, Plan, PlanTask
 
 
 @dataclass
@@ -131,3 +134,205 @@ def _parallel_clashes(tasks: list[PlanTask]) -> list[str]:
                         f"make one depend on the other or give the file to one task"
                     )
     return problems
+
+
+# -- repair: what can be fixed without asking the model again ------------------------------
+
+# Extensions a brief's literal file names have; "e.g." or "v1.2" are not files.
+FILE_EXTENSIONS = {"py", "js", "mjs", "cjs", "ts", "tsx", "jsx", "html", "htm", "css", "json", "go", "php", "md", "txt",
+                   "toml", "yaml", "yml", "sh", "csv", "sql", "rb", "rs", "java", "c", "h", "cpp"}
+_BRIEF_PATH = re.compile(r"(?<![\w/.-])((?:[\w-]+/)*[\w-]+\.([A-Za-z0-9]{1,6}))(?![\w/-])")
+
+
+@dataclass
+class Repaired:
+    """A plan after repair, what was changed (one sentence each) and what could not be."""
+
+    plan: Plan
+    notes: list[str] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)
+
+
+def brief_paths(brief: str) -> list[str]:
+    """File paths the brief names literally, in order (``python3 cli.py FILE`` names cli.py)."""
+    found: list[str] = []
+    for match in _BRIEF_PATH.finditer(brief):
+        path, ext = match.group(1), match.group(2)
+        if ext.lower() in FILE_EXTENSIONS and path not in found:
+            found.append(path)
+    return found
+
+
+def repair_plan(plan: Plan, brief: str = "") -> Repaired:
+    """Fix what a plan gets wrong that needs no model: paths the brief names put elsewhere,
+    one file written by several tasks (merged into one task), a one-file brief split into
+    tasks (one task). Pure; what it cannot fix is in ``problems``, said so the CTO can act."""
+    tasks = [t.model_copy(deep=True) for t in plan.tasks]
+    notes: list[str] = []
+    problems: list[str] = []
+    _repair_paths(tasks, brief_paths(brief), notes)
+    for task in tasks:
+        task.files = list(dict.fromkeys(str(PurePosixPath(f)) for f in task.files if f.strip()))
+    ids = {t.id for t in tasks}
+    if len(ids) == len(tasks):  # duplicate ids are the model's to fix
+        tasks = _merge_shared_files(tasks, notes, problems)
+        files = {f for t in tasks for f in t.files}
+        if len(tasks) > 1 and len(files) == 1:
+            (only,) = files
+            tasks = [_merge([t.id for t in tasks], tasks)]
+            notes.append(f"the whole plan writes one file ({only}): it is one task, {tasks[0].id}")
+    repaired = plan.model_copy(update={"tasks": tasks})
+    return Repaired(repaired, notes, problems)
+
+
+def _repair_paths(tasks: list[PlanTask], named: list[str], notes: list[str]) -> None:
+    by_name: dict[str, list[str]] = {}
+    for path in named:
+        by_name.setdefault(PurePosixPath(path).name, []).append(path)
+    moved: dict[tuple[str, str], list[str]] = {}
+    for task in tasks:
+        for i, path in enumerate(task.files):
+            same = by_name.get(PurePosixPath(path).name, [])
+            if path in named or len(same) != 1:
+                continue
+            new = same[0]
+            task.files[i] = new
+            _rename_in_text(task, path, new)
+            moved.setdefault((path, new), []).append(task.id)
+    for (old, new), ids in moved.items():
+        notes.append(f"{old} is {new}, as the brief names it (task{'s' if len(ids) > 1 else ''} {', '.join(ids)})")
+
+
+def _rename_in_text(task: PlanTask, old: str, new: str) -> None:
+    task.description = task.description.replace(old, new)
+    task.acceptance = [a.replace(old, new) for a in task.acceptance]
+    task.contract.cli = task.contract.cli.replace(old, new)
+    for fn in task.contract.functions:
+        if fn.module == old:
+            fn.module = new
+
+
+def _merge_shared_files(tasks: list[PlanTask], notes: list[str], problems: list[str]) -> list[PlanTask]:
+    """Tasks writing one file become one task (a file belongs to one task), unless merging
+    them would put a task that is not one of them both before and after the merged one."""
+    parent = {t.id: t.id for t in tasks}
+
+    def root(x: str) -> str:
+        while parent[x] != x:
+            parent[x] = parent[parent[x]]
+            x = parent[x]
+        return x
+
+    owner: dict[str, str] = {}
+    for task in tasks:
+        for path in task.files:
+            if path in owner:
+                parent[root(task.id)] = root(owner[path])
+            else:
+                owner[path] = task.id
+    groups: dict[str, list[str]] = {}
+    for task in tasks:
+        groups.setdefault(root(task.id), []).append(task.id)
+    above = ancestors(tasks)
+    for members in [g for g in groups.values() if len(g) > 1]:
+        inside = set(members)
+        between = sorted({a for m in members for a in above.get(m, set())
+                          if a not in inside and any(m2 in above.get(a, set()) for m2 in inside)})
+        shared = sorted({f for t in tasks if t.id in inside for f in t.files
+                         if sum(f in u.files for u in tasks if u.id in inside) > 1})
+        if between:
+            problems.append(
+                f"tasks {', '.join(members)} all write {', '.join(shared)}, but {', '.join(between)} sits between them; "
+                "a file belongs to one task: give each file to one task and make the others depend on it")
+            continue
+        merged = _merge(members, tasks)
+        tasks = [merged if t.id == members[0] else t for t in tasks if t.id not in inside or t.id == members[0]]
+        for task in tasks:
+            if set(task.depends_on) & inside and task.id != merged.id:
+                task.depends_on = list(dict.fromkeys(merged.id if d in inside else d for d in task.depends_on))
+        notes.append(f"tasks {', '.join(members)} all write {', '.join(shared)}: merged into one task, {merged.id}")
+    return tasks
+
+
+def _merge(ids: list[str], tasks: list[PlanTask]) -> PlanTask:
+    """One task doing the work of ``ids`` (in plan order), keeping the first one's id."""
+    parts = [t for t in tasks if t.id in ids]
+    first = parts[0]
+    inside = set(ids)
+    titles = list(dict.fromkeys(t.title for t in parts))
+    title = "; ".join(titles) if len("; ".join(titles)) <= 120 else titles[0]
+    steps = [f"- {t}" for t in titles] if len(titles) > 1 else []
+    description = "\n".join([*steps, *dict.fromkeys(t.description for t in parts if t.description)])
+    acceptance = list(dict.fromkeys(a for t in parts for a in t.acceptance))
+    functions = {}
+    for t in parts:
+        for fn in t.contract.functions:
+            functions.setdefault(fn.name, fn)
+    contract = Contract(
+        functions=list(functions.values())[:8],
+        cli=next((t.contract.cli for t in parts if t.contract.cli), ""),
+        element_ids=list(dict.fromkeys(e for t in parts for e in t.contract.element_ids))[:16],
+        routes=list(dict.fromkeys(r for t in parts for r in t.contract.routes))[:8],
+    )
+    return PlanTask(
+        id=first.id, title=title if len(title) <= 120 else title[:117] + "...",
+        description=description[:800], files=list(dict.fromkeys(f for t in parts for f in t.files))[:MAX_FILES],
+        language=next((t.language for t in parts if t.language), ""),
+        depends_on=list(dict.fromkeys(d for t in parts for d in t.depends_on if d not in inside)),
+        acceptance=acceptance[:MAX_ACCEPTANCE], contract=contract,
+    )
+
+
+# -- salvage: a reply that ran past the schema's bounds (no grammar on the server) ------------
+
+def salvage_plan(text: str, schema: dict) -> dict | None:
+    """A plan reply the server did not hold to the schema (a runaway list of tasks cut off
+    by max_tokens, a title too long): its whole tasks, cut to the schema's bounds, as the
+    grammar would have cut them. None when not even one task can be read."""
+    start = text.find("{")
+    if start < 0:
+        return None
+    try:
+        data = json.loads(text[start:text.rfind("}") + 1])
+    except json.JSONDecodeError:
+        data = _whole_tasks(text[start:])
+    if not isinstance(data, dict) or not isinstance(data.get("tasks"), list) or not data["tasks"]:
+        return None
+    return _cut(data, schema, schema.get("$defs", {}))
+
+
+def _whole_tasks(text: str) -> dict | None:
+    """The task objects of a JSON plan cut off mid-way."""
+    at = text.find('"tasks"')
+    bracket = text.find("[", at) if at >= 0 else -1
+    if bracket < 0:
+        return None
+    decoder = json.JSONDecoder()
+    tasks, pos = [], bracket + 1
+    while True:
+        while pos < len(text) and text[pos] in " \t\r\n,":
+            pos += 1
+        try:
+            task, pos = decoder.raw_decode(text, pos)
+        except json.JSONDecodeError:
+            break
+        tasks.append(task)
+    summary = re.search(r'"summary"\s*:\s*"((?:[^"\\]|\\.)*)"', text[:at])
+    return {"summary": json.loads(f'"{summary.group(1)}"') if summary else "", "tasks": tasks}
+
+
+def _cut(value, schema: dict, defs: dict):
+    if "$ref" in schema:
+        schema = defs.get(schema["$ref"].rsplit("/", 1)[-1], {})
+    if "anyOf" in schema:
+        schema = next((s for s in schema["anyOf"] if s.get("type") != "null"), {})
+    kind = schema.get("type")
+    if kind == "object" and isinstance(value, dict):
+        props = schema.get("properties", {})
+        return {k: _cut(v, props[k], defs) for k, v in value.items() if k in props}
+    if kind == "array" and isinstance(value, list):
+        limit = schema.get("maxItems")
+        return [_cut(v, schema.get("items", {}), defs) for v in (value[:limit] if limit else value)]
+    if kind == "string" and isinstance(value, str) and "maxLength" in schema:
+        return value[: schema["maxLength"]]
+    return value
