@@ -8,6 +8,7 @@ import sys
 from crewmux import __version__
 from crewmux.agents import commands as agents_commands
 from crewmux.agents.llm import commands as llm_commands
+from crewmux.engine import commands as engine_commands
 from crewmux.protocol import commands as protocol_commands
 from crewmux.tui import commands as tui_commands
 from crewmux.workspace import commands as workspace_commands
@@ -21,6 +22,7 @@ COMMAND_MODULES = [
     workspace_runtime_commands,
     workspace_commands,
     llm_commands,
+    engine_commands,
 ]
 
 

@@ -1,4 +1,4 @@
-"""CLI subcommands of the LLM package: fake-llm, probe, models, init."""
+"""CLI subcommands of the LLM package: fake-llm, probe, init (and the server listing `crewmux models` shows)."""
 
 from __future__ import annotations
 
@@ -19,8 +19,16 @@ def _fail(command: str, message: str, code: int = 1) -> int:
 
 def cmd_fake_llm(args: argparse.Namespace) -> int:
     from crewmux.agents.llm.fake_script import DEMO_SCRIPT, ScriptError
-    from crewmux.agents.llm.fake_server import FakeLLMServer
+    from crewmux.agents.llm.fake_server import STORM_KINDS, FakeLLMServer, FaultStorm
+    from crewmux.protocol.run_secrets import SecretsError, endpoint_key
 
+    storm = None
+    if args.fault_rate:
+        kinds = tuple(k.strip() for k in args.fault_kinds.split(",")) if args.fault_kinds else STORM_KINDS
+        try:
+            storm = FaultStorm(args.fault_rate, seed=args.fault_seed, kinds=kinds, hang_seconds=args.fault_hang)
+        except ValueError as exc:
+            return _fail("fake-llm", str(exc), 2)
     try:
         server = FakeLLMServer(
             args.script or DEMO_SCRIPT,
@@ -30,13 +38,30 @@ def cmd_fake_llm(args: argparse.Namespace) -> int:
             ttft=args.ttft,
             concurrency=args.concurrency,
             request_log=args.request_log,
+            storm=storm,
         )
     except ScriptError as exc:
         return _fail("fake-llm", str(exc), 2)
+
+    def key(url: str) -> str:
+        try:
+            return endpoint_key(args.api_key_file, url)
+        except OSError as exc:
+            raise SecretsError(f"cannot read the key file {args.api_key_file}: {exc.strerror}") from None
+
     try:
-        url = server.start()
-    except OSError as exc:
-        return _fail("fake-llm", f"cannot listen on {args.host}:{args.port}: {exc.strerror}")
+        if args.api_key_file and args.port:
+            # Known before it listens: no request is ever answered without the key.
+            server.api_key = key(f"http://{args.host}:{args.port}")
+        try:
+            url = server.start()
+        except OSError as exc:
+            return _fail("fake-llm", f"cannot listen on {args.host}:{args.port}: {exc.strerror}")
+        if args.api_key_file and not args.port:
+            server.api_key = key(url)
+    except SecretsError as exc:
+        server.stop()
+        return _fail("fake-llm", str(exc), 2)
     signal.signal(signal.SIGTERM, lambda *_: server.request_stop())
     print(f"fake-llm listening on {url}", flush=True)
     try:
@@ -49,7 +74,7 @@ def cmd_fake_llm(args: argparse.Namespace) -> int:
 # -- choosing a model from crewmux.toml and flags ----------------------------------------
 
 
-def _add_model_flags(p: argparse.ArgumentParser) -> None:
+def add_model_flags(p: argparse.ArgumentParser) -> None:
     p.add_argument("--provider", choices=["ollama", "openai", "anthropic"], help="default: from crewmux.toml, else ollama")
     p.add_argument("--base-url", action="append", metavar="URL", help="server URL (repeat for several); default: crewmux.toml, then OLLAMA_HOST / OPENAI_BASE_URL")
     p.add_argument("--role", help="start from this role's model in crewmux.toml (cto, coder, qa)")
@@ -74,7 +99,8 @@ def _model_from_args(args: argparse.Namespace, model_name: str | None = None):  
 # -- models -----------------------------------------------------------------------------
 
 
-def cmd_models(args: argparse.Namespace) -> int:
+def print_server_models(args: argparse.Namespace, command: str = "models") -> int:
+    """Print the models the configured (or given) server offers; used by `crewmux models`."""
     from crewmux.agents.llm.client import LLMClient
     from crewmux.agents.llm.types import LLMError
     from crewmux.config import ConfigError
@@ -82,12 +108,12 @@ def cmd_models(args: argparse.Namespace) -> int:
     try:
         model = _model_from_args(args)
     except ConfigError as exc:
-        return _fail("models", str(exc), 2)
+        return _fail(command, str(exc), 2)
     with LLMClient(model) as client:
         try:
             models = client.list_models()
         except LLMError as exc:
-            return _fail("models", str(exc))
+            return _fail(command, str(exc))
         where = client.pool.endpoints[0].url
     print(f"{model.provider} at {where}: {len(models)} model(s)")
     rows = [("NAME", "SIZE", "DETAILS", "")]
@@ -167,11 +193,14 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--ttft", type=float, help="seconds before the first token (default: the script's, else 0.05)")
     p.add_argument("--concurrency", type=int, help="replies generated at once; others queue (default: unlimited)")
     p.add_argument("--request-log", type=Path, help="append every request received (path, headers, body) to this JSONL file")
+    p.add_argument("--api-key-file", type=Path, help="answer only requests with this key (401 otherwise): a file holding the key, or a run's secrets.json")
+    p.add_argument("--fault-rate", type=float, default=0.0, help="share of chat requests (0..1) answered with a random fault: a fault storm")
+    p.add_argument("--fault-seed", type=int, default=0, help="seed of the storm's draws")
+    p.add_argument("--fault-kinds", help="comma-separated storm faults (default: all of http_500, http_429, hang, truncated, malformed_json, midstream_error, garbage, empty)")
+    p.add_argument("--fault-hang", type=float, default=3.0, help="seconds a storm's hang lasts before the connection drops")
     p.set_defaults(func=cmd_fake_llm)
 
-    p = sub.add_parser("models", help="list the models a server offers", description="List the models of the configured (or given) server.")
-    _add_model_flags(p)
-    p.set_defaults(func=cmd_models)
+    # `crewmux models` (pulled models and the server's) is registered by crewmux.engine.commands.
 
     p = sub.add_parser(
         "probe",
@@ -181,7 +210,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--model", action="append", metavar="M", help="model to probe (repeat for several; default: the configured one)")
     p.add_argument("--runs", type=int, default=3, help="runs per model (default 3; the table shows medians)")
     p.add_argument("--max-tokens", type=int, default=256, help="reply length per run (default 256)")
-    _add_model_flags(p)
+    add_model_flags(p)
     p.set_defaults(func=cmd_probe)
 
     p = sub.add_parser(
