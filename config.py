@@ -18,7 +18,9 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 from crewmux.protocol.validation import error_lines
 
 CONFIG_FILE = "crewmux.toml"
-Provider = Literal["ollama", "openai", "anthropic"]
+# "local": crewmux's embedded llama.cpp engine (engine/), OpenAI-compatible on loopback. With
+# no base_urls, a run starts the engine itself as a service; with base_urls, it uses that engine.
+Provider = Literal["local", "ollama", "openai", "anthropic"]
 ROLES = ("cto", "coder", "qa", "coordinator")
 
 
@@ -163,9 +165,15 @@ def model_endpoints(model: ModelConfig, environ: Mapping[str, str] | None = None
     """The model's base URLs: from the config, else the provider's variable, else the default."""
     environ = os.environ if environ is None else environ
     urls = list(model.base_urls)
+    if not urls and model.provider == "local":
+        raise ValueError(
+            f"the local engine for {model.model} has no address: a run starts it (crewmux run), "
+            "or start it yourself with `crewmux serve MODEL --port N` and set base_url"
+        )
     if not urls:
         urls = [environ.get(URL_VARIABLES[model.provider]) or DEFAULT_URLS[model.provider]]
-    return [normalize_base_url(model.provider, url) for url in urls]
+    wire = "openai" if model.provider == "local" else model.provider
+    return [normalize_base_url(wire, url) for url in urls]
 
 
 def model_api_key(model: ModelConfig, environ: Mapping[str, str] | None = None) -> str | None:
@@ -173,7 +181,7 @@ def model_api_key(model: ModelConfig, environ: Mapping[str, str] | None = None) 
     environ = os.environ if environ is None else environ
     if model.api_key:
         return model.api_key
-    variable = KEY_VARIABLES.get(model.provider)
+    variable = KEY_VARIABLES.get(model.provider)  # none for "local": a run's engine key is in its config
     return environ.get(variable) or None if variable else None
 
 

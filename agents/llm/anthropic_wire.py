@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from crewmux.agents.llm.schema_forms import NATIVE, PROMPT
 from crewmux.agents.llm.streams import SSEDecoder, SSEEvent, sse_json
 from crewmux.agents.llm.types import ChatRequest
 from crewmux.agents.llm.wire import ModelInfo, Piece, Record, Reply, StreamFailure, error_text
@@ -17,6 +18,7 @@ class AnthropicWire:
     name = "anthropic"
     default_url = "https://api.anthropic.com"
     hint = "set ANTHROPIC_API_KEY (or api_key in crewmux.toml) and check the model name"
+    schema_forms = (NATIVE, PROMPT)
 
     def chat_url(self, base: str) -> str:
         return base.rstrip("/") + "/v1/messages"

@@ -27,6 +27,7 @@ from crewmux.agents.llm.interrupt import Interrupter
 from crewmux.agents.llm.openai_wire import fitting_max_tokens
 from crewmux.agents.llm.jsonreply import ReplyInvalid, parse_structured, repair_message, schema_instruction
 from crewmux.agents.llm.retry import ENDPOINT_DOWN, RETRYABLE, RetryPolicy, parse_retry_after, retry_delay
+from crewmux.agents.llm.schema_forms import PROMPT, is_refusal, next_form
 from crewmux.agents.llm.streams import WireError, decode_json_object
 from crewmux.agents.llm.tokens import estimate_tokens
 from crewmux.agents.llm.types import (
@@ -65,6 +66,8 @@ class LLMClient:
         self._api_key = model_api_key(model, environ)
         # Set once the server said the model cannot think: later requests leave think out.
         self._think_refused = False
+        # The way each endpoint takes a schema, once one was refused (schema_forms.py).
+        self._schema_form: dict[str, str] = {}
         self._rng = rng or random.Random()
         self._log = ExchangeLog(log_path) if log_path else None
         # One connection per request (no keep-alive): every request then passes httpcore's
@@ -115,6 +118,15 @@ class LLMClient:
             except Fault as fault:
                 self.pool.release(endpoint, reachable=fault.kind not in ENDPOINT_DOWN)
                 tries.append({"endpoint": endpoint.url, "kind": fault.kind, "detail": fault.detail, "status": fault.status})
+                if request.schema is not None and is_refusal(fault.status, fault.detail):
+                    refused = self._form(endpoint.url)
+                    following = next_form(self.wire.schema_forms, refused)
+                    if following is not None:
+                        # e.g. llama-cpp-python's HTTP 500 on json_schema: the next form at
+                        # once, not three retries of a request that cannot succeed.
+                        self._schema_form[endpoint.url] = following
+                        tries[-1]["schema_form"] = refused
+                        continue
                 if not self._think_refused and _thinking_refused(fault):
                     # e.g. Ollama: '"qwen2.5-coder:7b" does not support thinking'. A config
                     # asking for thinking must not make a non-thinking model unusable.
@@ -174,16 +186,10 @@ class LLMClient:
         """
         schema = model_cls.model_json_schema()
         request = replace(request, schema=schema)
+        first = self.chat(request, on_chunk, cancel, stream=stream, purpose="structured")
         try:
-            first = self.chat(request, on_chunk, cancel, stream=stream, purpose="structured")
-        except LLMError as exc:
-            if not _schema_refused(exc):
-                raise
-            # The server refuses the schema parameter (an older llama.cpp, a proxy, a schema
-            # feature the API does not support): ask for it in the prompt instead.
-            request = replace(request, schema=None, messages=[*request.messages, ChatMessage("system", schema_instruction(schema))])
-            first = self.chat(request, on_chunk, cancel, stream=stream, purpose="structured")
-        try:
+            if first.cut:
+                raise ReplyInvalid(f"the reply was cut at the token limit ({request.max_tokens or self.model.max_tokens}); answer shorter")
             return parse_structured(first.text, model_cls), first
         except ReplyInvalid as problem:
             repair = replace(
@@ -197,6 +203,8 @@ class LLMClient:
             second = self.chat(repair, on_chunk, cancel, stream=stream, purpose="repair")
             combined = _combine(first, second)
             try:
+                if second.cut:
+                    raise ReplyInvalid("the repaired reply was cut at the token limit too")
                 return parse_structured(second.text, model_cls), combined
             except ReplyInvalid as again:
                 raise StructuredReplyError(
@@ -221,6 +229,8 @@ class LLMClient:
             raise LLMCancelled(f"{self.model.provider} request to {base} cancelled", endpoint=base)
         url = self.wire.chat_url(base)
         model = self.model
+        if request.schema is not None:
+            request = self._with_form(base, request)
         if self._think_refused:
             model, request = model.model_copy(update={"think": None}), replace(request, think=None)
         body = self.wire.body(model, request, stream)
@@ -250,6 +260,22 @@ class LLMClient:
             raise interrupted
         return self._result(base, request, reply, t0, first[0] if first else None)
 
+    def _form(self, base: str) -> str:
+        return self._schema_form.get(base, self.wire.schema_forms[0])
+
+    def _with_form(self, base: str, request: ChatRequest) -> ChatRequest:
+        """The request as this endpoint takes its schema; in the prompt when nothing else works."""
+        form = self._form(base)
+        if form == PROMPT:
+            assert request.schema is not None
+            instruction = ChatMessage("system", schema_instruction(request.schema))
+            return replace(request, schema=None, schema_form=form, messages=[*request.messages, instruction])
+        return replace(request, schema_form=form)
+
+    def schema_form(self, base: str | None = None) -> str:
+        """The way structured requests to ``base`` (default: the first endpoint) send their schema."""
+        return self._form(base or self.pool.endpoints[0].url)
+
     def _read_stream(self, response: httpx.Response, reply: Reply, on_chunk: ChunkCallback | None, first: list[float], guard: Interrupter) -> None:
         decoder = self.wire.decoder()
         for data in response.iter_bytes():
@@ -263,6 +289,8 @@ class LLMClient:
         # ([DONE], message_stop) is complete.
         if not (reply.finished or reply.finish_reason):
             raise Fault("stream_cut", "the stream ended before the reply's end marker")
+        if getattr(self.wire, "needs_finish_reason", False) and not reply.finish_reason:
+            raise Fault("stream_cut", "the stream ended without a finish reason (another request may have interrupted it)")
 
     def _read_whole(self, response: httpx.Response, reply: Reply, on_chunk: ChunkCallback | None, first: list[float]) -> None:
         self.wire.parse_whole(reply, decode_json_object(response.read()))
@@ -325,7 +353,14 @@ class LLMClient:
         ttft = (first - t0) if first is not None else total
         estimated_prompt = estimate_tokens("".join(m.content for m in request.messages))
         prompt_tokens = reply.prompt_tokens if reply.prompt_tokens is not None else estimated_prompt
-        completion = reply.completion_tokens if reply.completion_tokens is not None else estimate_tokens(text + thinking)
+        if reply.completion_tokens is not None:
+            completion = reply.completion_tokens
+        elif reply.streamed and (reply.content or reply.thinking):
+            # No usage in the stream (llama-cpp-python sends none): llama.cpp and vLLM send
+            # one piece per token, which counts better than an estimate from characters.
+            completion = len(reply.content) + len(reply.thinking)
+        else:
+            completion = estimate_tokens(text + thinking)
         if reply.eval_seconds:
             tps = completion / reply.eval_seconds
         elif first is not None and total > ttft and reply.streamed:
@@ -451,15 +486,6 @@ def prompt_was_cut(reported: int, num_ctx: int, estimated: int) -> bool:
 def _thinking_refused(fault: Fault) -> bool:
     detail = fault.detail.lower()
     return fault.status == 400 and "think" in detail and ("support" in detail or "not allowed" in detail)
-
-
-SCHEMA_WORDS = ("response_format", "json_schema", "output_config", "output_format", "format", "schema")
-
-
-def _schema_refused(error: LLMError) -> bool:
-    """A 400/422 that complains about the structured-output parameter itself."""
-    text = str(error).lower()
-    return error.status in (400, 422) and any(word in text for word in SCHEMA_WORDS)
 
 
 def _combine(first: ChatResult, second: ChatResult) -> ChatResult:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from crewmux.agents.llm.schema_forms import NATIVE, PROMPT
 from crewmux.agents.llm.streams import NDJSONDecoder
 from crewmux.agents.llm.types import ChatRequest
 from crewmux.agents.llm.wire import ModelInfo, Piece, Record, Reply, StreamFailure, error_text, plain_messages
@@ -14,6 +15,7 @@ class OllamaWire:
     name = "ollama"
     default_url = "http://127.0.0.1:11434"
     hint = "is `ollama serve` running? set OLLAMA_HOST or base_urls in crewmux.toml"
+    schema_forms = (NATIVE, PROMPT)
 
     def chat_url(self, base: str) -> str:
         return base.rstrip("/") + "/api/chat"

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from crewmux.agents.llm.schema_forms import JSON_OBJECT_SCHEMA, JSON_SCHEMA, PROMPT
 from crewmux.agents.llm.streams import SSEDecoder, SSEEvent, sse_json
 from crewmux.agents.llm.types import ChatRequest
 from crewmux.agents.llm.wire import ModelInfo, Piece, Record, Reply, StreamFailure, error_text, plain_messages
@@ -31,6 +32,10 @@ class OpenAIWire:
     name = "openai"
     default_url = "https://api.openai.com/v1"
     hint = "is the server (vLLM, llama.cpp, LM Studio) running? set OPENAI_BASE_URL (ending in /v1) and OPENAI_API_KEY, or base_urls in crewmux.toml"
+    schema_forms = (JSON_SCHEMA, JSON_OBJECT_SCHEMA, PROMPT)
+    # A stream must say why it ended: llama-cpp-python ends a stream that another request
+    # interrupted with [DONE] and no finish_reason, which is a cut reply, not a whole one.
+    needs_finish_reason = True
 
     def chat_url(self, base: str) -> str:
         return base.rstrip("/") + "/chat/completions"
@@ -53,13 +58,16 @@ class OpenAIWire:
         max_tokens = request.max_tokens or model.max_tokens
         if max_tokens:
             body["max_tokens"] = max_tokens
-        if request.schema is not None:
+        form = request.schema_form or self.schema_forms[0]
+        if request.schema is not None and form == JSON_SCHEMA:
             # strict=False: OpenAI's strict mode rejects ordinary pydantic schemas
             # (optional fields, defaults); the reply is validated with pydantic anyway.
             body["response_format"] = {
                 "type": "json_schema",
                 "json_schema": {"name": str(request.schema.get("title") or "reply"), "schema": request.schema, "strict": False},
             }
+        elif request.schema is not None and form == JSON_OBJECT_SCHEMA:
+            body["response_format"] = {"type": "json_object", "schema": request.schema}
         think = request.think if request.think is not None else model.think
         if think is not None:
             # vLLM, SGLang and llama.cpp switch reasoning models' thinking with this.
@@ -115,3 +123,12 @@ class OpenAIWire:
 
     def parse_models(self, body: dict[str, Any]) -> list[ModelInfo]:
         return [ModelInfo(name=str(item.get("id", "?")), details=str(item.get("owned_by") or "")) for item in body.get("data") or []]
+
+
+class LocalWire(OpenAIWire):
+    """crewmux's embedded engine (llama-cpp-python's server): OpenAI's wire, its own quirks."""
+
+    name = "local"
+    default_url = ""
+    hint = "the run's embedded engine: see logs/engine-*.log in the run directory; `crewmux doctor` checks the engine is installed"
+    schema_forms = (JSON_OBJECT_SCHEMA, JSON_SCHEMA, PROMPT)

@@ -42,6 +42,9 @@ class ChatRequest:
     max_tokens: int | None = None
     num_ctx: int | None = None
     meta: RequestMeta = field(default_factory=RequestMeta)
+    # How the schema is sent, chosen per endpoint by the client (schema_forms.py); None: the
+    # wire's first choice.
+    schema_form: str | None = None
 
 
 @dataclass
@@ -66,6 +69,14 @@ class ChatResult:
     raw_done: dict[str, Any] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)  # e.g. the prompt was cut to the window
     finish_reason: str = ""  # as the server said: stop, length, end_turn, max_tokens...
+
+    @property
+    def cut(self) -> bool:
+        """The reply stopped at the token limit: its end is missing, it is never whole."""
+        return self.finish_reason in CUT_REASONS
+
+
+CUT_REASONS = ("length", "max_tokens")
 
 
 # Called for each streamed piece: (kind, text) with kind "content" or "thinking".

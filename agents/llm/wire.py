@@ -51,6 +51,7 @@ class Wire(Protocol):
     name: str
     default_url: str
     hint: str  # what the user should check when the server cannot be reached
+    schema_forms: tuple[str, ...]  # ways to send a JSON Schema, tried in order (schema_forms.py)
 
     def chat_url(self, base: str) -> str: ...
     def models_url(self, base: str) -> str: ...
@@ -70,11 +71,12 @@ def get_wire(provider: str) -> Wire:
         "ollama": ollama_wire.OllamaWire(),
         "openai": openai_wire.OpenAIWire(),
         "anthropic": anthropic_wire.AnthropicWire(),
+        "local": openai_wire.LocalWire(),
     }
     try:
         return wires[provider]
     except KeyError:
-        raise ValueError(f"unknown provider {provider!r}: use ollama, openai or anthropic") from None
+        raise ValueError(f"unknown provider {provider!r}: use local, ollama, openai or anthropic") from None
 
 
 def plain_messages(messages: list[ChatMessage]) -> list[dict[str, str]]:
