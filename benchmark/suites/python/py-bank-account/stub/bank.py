@@ -1,0 +1,3 @@
+class Account:
+    def __init__(self, owner: str) -> None:
+        raise NotImplementedError

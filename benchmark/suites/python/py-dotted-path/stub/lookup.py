@@ -1,0 +1,2 @@
+def pick(data: object, path: str, default: object = None) -> object:
+    raise NotImplementedError

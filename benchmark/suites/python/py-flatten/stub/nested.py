@@ -1,0 +1,2 @@
+def flatten(nested: list) -> list:
+    raise NotImplementedError

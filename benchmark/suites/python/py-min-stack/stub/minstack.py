@@ -1,0 +1,3 @@
+class MinStack:
+    def __init__(self) -> None:
+        raise NotImplementedError

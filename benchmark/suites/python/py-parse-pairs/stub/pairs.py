@@ -1,0 +1,2 @@
+def parse_pairs(text: str) -> dict[str, str]:
+    raise NotImplementedError

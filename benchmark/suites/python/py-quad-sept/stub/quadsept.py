@@ -1,0 +1,2 @@
+def quad_sept(n: int) -> list[str]:
+    raise NotImplementedError

@@ -1,0 +1,2 @@
+def to_snake(name: str) -> str:
+    raise NotImplementedError

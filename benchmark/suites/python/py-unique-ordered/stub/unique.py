@@ -1,0 +1,2 @@
+def unique(items: list) -> list:
+    raise NotImplementedError

@@ -1,0 +1,2 @@
+def weekday_name(date_text: str) -> str:
+    raise NotImplementedError

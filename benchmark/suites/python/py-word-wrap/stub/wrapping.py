@@ -1,0 +1,2 @@
+def wrap_words(text: str, width: int) -> list[str]:
+    raise NotImplementedError
