@@ -8,7 +8,9 @@ import sys
 from crewmux import __version__
 from crewmux.agents import commands as agents_commands
 from crewmux.agents.llm import commands as llm_commands
+from crewmux.benchmark import commands as benchmark_commands
 from crewmux.engine import commands as engine_commands
+from crewmux.engine import serve_command as engine_serve_command
 from crewmux.protocol import commands as protocol_commands
 from crewmux.tui import commands as tui_commands
 from crewmux.workspace import commands as workspace_commands
@@ -23,6 +25,8 @@ COMMAND_MODULES = [
     workspace_commands,
     llm_commands,
     engine_commands,
+    engine_serve_command,
+    benchmark_commands,
 ]
 
 

@@ -1,0 +1,72 @@
+"""chart.png: pass rate per model and mode (aider's figures beside them), and time and
+completion tokens per task. Drawn with matplotlib (the ``bench`` extra); without it the
+bench says so and writes the rest."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from crewmux.benchmark.report import aider_figures
+
+MODE_COLOURS = {"single": ("#9ecae1", "#3182bd"), "team": ("#fdae6b", "#e6550d")}
+
+
+def chart_available() -> bool:
+    try:
+        import matplotlib  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
+def draw_chart(path: Path, summary: list[dict[str, Any]], title: str) -> bool:
+    """Write the chart; False when matplotlib is missing (pip install 'crewmux[bench]')."""
+    if not summary or not chart_available():
+        return False
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    models = list(dict.fromkeys(s["model"] for s in summary))
+    modes = list(dict.fromkeys(s["mode"] for s in summary))
+    by = {(s["model"], s["mode"]): s for s in summary}
+    fig, (ax_pass, ax_time, ax_tok) = plt.subplots(1, 3, figsize=(14, 4.8), gridspec_kw={"width_ratios": [2, 1, 1]})
+    fig.suptitle(title, fontsize=13, fontweight="bold")
+    width = 0.8 / (len(modes) + 1)
+    for m_i, model in enumerate(models):
+        for k, mode in enumerate(modes):
+            s = by.get((model, mode))
+            if not s:
+                continue
+            x = m_i + (k - (len(modes) - 1) / 2) * width
+            light, dark = MODE_COLOURS.get(mode, ("#cccccc", "#666666"))
+            last = s["pass_rate_3"] or s["pass_rate_2"] or s["pass_rate_1"]
+            ax_pass.bar(x, last, width * 0.95, color=light, label=f"{mode}: later tries" if m_i == 0 else None)
+            ax_pass.bar(x, s["pass_rate_1"], width * 0.95, color=dark, label=f"{mode}: try 1" if m_i == 0 else None)
+            ax_pass.text(x, last + 1.5, f"{last:g}%", ha="center", fontsize=9)
+            ax_pass.text(x, -7, f"n={s['tasks']}", ha="center", fontsize=7, color="#555555")
+            ax_time.barh(f"{model}\n{mode}", s["seconds_per_task"], color=dark)
+            ax_tok.barh(f"{model}\n{mode}", s["completion_tokens_per_task"], color=dark)
+        aider = aider_figures(model)
+        if aider:
+            ax_pass.hlines([aider[1], aider[2]], m_i - 0.42, m_i + 0.42, colors=["#555555", "#999999"], linestyles=["--", ":"],
+                           label="aider pass 1 / pass 2" if m_i == 0 else None)
+    ax_pass.set_xticks(range(len(models)), models)
+    ax_pass.set_ylim(-10, 110)
+    ax_pass.set_ylabel("tasks passed (%)")
+    ax_pass.set_title("pass rate (dark: first try)")
+    ax_pass.legend(fontsize=8, loc="upper right")
+    ax_pass.spines[["top", "right"]].set_visible(False)
+    for ax, what in ((ax_time, "seconds per task"), (ax_tok, "completion tokens per task")):
+        ax.set_title(what)
+        ax.tick_params(axis="y", labelsize=8)
+        ax.invert_yaxis()
+        ax.spines[["top", "right"]].set_visible(False)
+        for bar in ax.patches:
+            ax.text(bar.get_width(), bar.get_y() + bar.get_height() / 2, f" {bar.get_width():g}", va="center", fontsize=8)
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+    return True
