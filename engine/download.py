@@ -168,6 +168,8 @@ def download(url: str, final: Path, *, progress: Progress, size: int | None = No
     part = final.with_name(final.name + ".part")
     label = label or final.name
     final.parent.mkdir(parents=True, exist_ok=True)
+    if size is not None:
+        check_space(final.parent, size - min(part.stat().st_size if part.exists() else 0, size), part)
     writer = PartWriter(part, resume=True)
     if size is not None and writer.size > size:
         writer.truncate()
@@ -179,8 +181,6 @@ def download(url: str, final: Path, *, progress: Progress, size: int | None = No
             for attempt in range(attempts):
                 if size is not None and writer.size == size:
                     break
-                if size is not None:
-                    check_space(final.parent, size - writer.size, part)
                 headers = {"Range": f"bytes={writer.size}-"} if writer.size else {}
                 try:
                     with client.stream("GET", url, headers=headers) as response:
@@ -203,7 +203,8 @@ def download(url: str, final: Path, *, progress: Progress, size: int | None = No
                         if total is not None and size is None:
                             check_space(final.parent, total - writer.size, part)
                         progress.start(label, total, writer.size)
-                        for chunk in response.iter_bytes(CHUNK):
+                        # No chunk size: httpx would hold back up to a chunk, lost if the line is cut.
+                        for chunk in response.iter_bytes():
                             writer.write(chunk)
                             progress.update(writer.size)
                         progress.finish()

