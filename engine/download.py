@@ -221,7 +221,11 @@ def download(url: str, final: Path, *, progress: Progress, size: int | None = No
                     time.sleep(retry_pause * (attempt + 1))
             else:
                 raise PullError(f"downloading {url} failed {attempts} times ({last_error}); run the pull again: it resumes from {megabytes(writer.size)}")
-    finally:
+    except BaseException:
         writer.close()
+        if writer.size == 0:
+            part.unlink(missing_ok=True)  # nothing to resume: leave no empty file behind
+        raise
+    writer.close()
     return verify_and_place(part, final, size=writer.size, digest=writer.hexdigest(), expected_size=size,
                             expected_sha256=sha256, what=f"the download of {url}")

@@ -189,6 +189,7 @@ def test_an_unreachable_server_is_known_at_once(tmp_path: Path) -> None:
     with pytest.raises(Unreachable, match="cannot reach 127.0.0.1"):
         download(f"http://127.0.0.1:{port}/m.gguf", tmp_path / "m.gguf", progress=quiet()[0], size=len(DATA), sha256=SHA)
     assert time.monotonic() - started < 3
+    assert leftovers(tmp_path) == []
 
 
 def test_a_disk_too_small_says_how_much_to_free_before_downloading(server: FileServer, tmp_path: Path) -> None:
