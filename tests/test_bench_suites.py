@@ -209,3 +209,14 @@ def test_solutions_pass_and_stubs_fail(suite: str, tmp_path: Path):
     assert not problems, "\n\n".join(problems)
     if skipped and len(skipped) == len(load_tasks(suite)):
         pytest.skip("; ".join(sorted(set(s.split(": ", 1)[1] for s in skipped))))
+
+
+def test_page_check_fails_a_missing_selector_and_passes_a_present_one(tmp_path: Path):
+    runner = Runner(tmp_path / "work")
+    root = tmp_path / "page"
+    root.mkdir()
+    (root / "index.html").write_text("<!DOCTYPE html><html><head><title>t</title></head><body><p id='here'>hi</p></body></html>")
+    task = Task("web", root, {"timeout": 60})
+    assert runner.check(task, root, {"kind": "page", "path": "index.html", "expect_selectors": ["p#here"]}).passed
+    outcome = runner.check(task, root, {"kind": "page", "path": "index.html", "expect_selectors": ["p#here", "form#gone"]})
+    assert not outcome.passed and "form#gone" in outcome.detail
