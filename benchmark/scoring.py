@@ -94,7 +94,7 @@ def error_signature(output: str) -> str:
         return "tests:" + ",".join(tests)
     match = _ERROR_LINE.search(output)
     if match:
-        return "error:" + re.sub(r"0x[0-9a-f]+|\d+", "N", f"{match.group(1)} {match.group(2)}".strip())[:200]
+        return "error:" + re.sub(r"0x[0-9a-f]+|\d+", "N", f"{match.group(1)} {match.group(2).strip()}".strip())[:200]
     lines = [line.strip() for line in output.strip().splitlines() if line.strip()]
     return "tail:" + re.sub(r"\d+(\.\d+)?", "N", lines[-1])[:200] if lines else ""
 
