@@ -126,7 +126,7 @@ def _model_source(config, *, config_file: bool, force_scripted: bool):
     config = config.model_copy(update={"default": scripted, "roles": {}, "escalation": None})
     argv = [sys.executable, "-m", "crewmux", "fake-llm", "--script", str(DEMO_SCRIPT), "--port", str(port)]
     print(scripted_banner(reason))
-    return config, [Service(name="scripted-llm", argv=argv)]
+    return config, [Service(name="scripted-llm", argv=argv, url=scripted.base_urls[0])]
 
 
 def _verdict(run) -> int:

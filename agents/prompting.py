@@ -7,6 +7,7 @@ holding tokens and tokens/s.
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from string import Template
 from typing import TYPE_CHECKING, TypeVar
@@ -16,7 +17,8 @@ from pydantic import BaseModel
 from crewmux.agents.llm.errors import LLMCancelled
 from crewmux.agents.llm.types import ChatMessage, ChatRequest, ChatResult, RequestMeta
 from crewmux.agents.loop import AgentStopped
-from crewmux.config import ModelConfig
+from crewmux.config import ModelConfig, model_endpoints
+from crewmux.protocol.run_secrets import SECRETS_FILE, RunSecrets
 
 if TYPE_CHECKING:
     from crewmux.agents.loop import Agent
@@ -46,7 +48,13 @@ class Talker:
             # Imported here: httpx costs ~70 ms, and an agent heartbeats before it needs it.
             from crewmux.agents.llm.client import LLMClient
 
-            self._clients[key] = LLMClient(model, log_path=self.agent.run.llm_log(self.agent.name))
+            # Keys come from the run's secrets.json (0600), never from argv or tmux -e.
+            secrets = RunSecrets.load(self.agent.run.path / SECRETS_FILE)
+            environ = secrets.environ(os.environ)
+            own_key = secrets.key_for(model_endpoints(model, environ))
+            if own_key and not model.api_key:
+                model = model.model_copy(update={"api_key": own_key})
+            self._clients[key] = LLMClient(model, log_path=self.agent.run.llm_log(self.agent.name), environ=environ)
         return self._clients[key]
 
     def warm(self, model: ModelConfig) -> None:

@@ -22,9 +22,9 @@ def fsync_dir(path: Path) -> None:
         os.close(fd)
 
 
-def write_file_durably(path: Path, data: bytes, *, fsync: bool = True) -> None:
+def write_file_durably(path: Path, data: bytes, *, fsync: bool = True, mode: int = 0o644) -> None:
     """Write ``data`` to a new file and (optionally) force it to disk."""
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, mode)
     try:
         view = memoryview(data)
         while view:
@@ -36,7 +36,7 @@ def write_file_durably(path: Path, data: bytes, *, fsync: bool = True) -> None:
         os.close(fd)
 
 
-def atomic_write(path: Path, data: bytes, *, fsync: bool = True) -> None:
+def atomic_write(path: Path, data: bytes, *, fsync: bool = True, mode: int = 0o644) -> None:
     """Replace ``path`` so that readers see the old or the new content, never half.
 
     Written beside the target (same filesystem, so the rename is atomic), then renamed
@@ -45,7 +45,7 @@ def atomic_write(path: Path, data: bytes, *, fsync: bool = True) -> None:
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     try:
         tmp.unlink(missing_ok=True)
-        write_file_durably(tmp, data, fsync=fsync)
+        write_file_durably(tmp, data, fsync=fsync, mode=mode)
         os.replace(tmp, path)
     except BaseException:
         tmp.unlink(missing_ok=True)

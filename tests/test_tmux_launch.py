@@ -13,7 +13,8 @@ from crewmux.workspace.team_launch import LaunchError, LaunchInfo, agent_argv, l
 
 def test_team_env_passes_what_panes_need_and_nothing_else() -> None:
     env = team_env({"PYTHONPATH": "/a:/b", "PATH": "/bin", "OLLAMA_HOST": "http://gpu:11434", "OPENAI_API_KEY": "k", "SECRET_TOKEN": "x", "TMUX": "/tmp/s,1,0"})
-    assert env == {"PYTHONPATH": "/a:/b", "PATH": "/bin", "OLLAMA_HOST": "http://gpu:11434", "OPENAI_API_KEY": "k", "PYTHONUNBUFFERED": "1"}
+    # Keys are not passed (ps would show them): they go to the run's secrets.json.
+    assert env == {"PYTHONPATH": "/a:/b", "PATH": "/bin", "OLLAMA_HOST": "http://gpu:11434", "PYTHONUNBUFFERED": "1"}
 
 
 def test_agent_command_lines_follow_launch_json(git_project: Path) -> None:

@@ -139,9 +139,13 @@ def test_a_team_starts_with_one_titled_pane_per_agent_and_stops(git_project: Pat
     assert [e.text for e in read_events(run.events("cto")) if e.kind == "restart"] == ["its pane is gone"]
     wait_for("the new cto to heartbeat", lambda: kinds(run, "cto")[-1] == "heartbeat")
 
-    # A lost supervisor comes back with `crewmux resume`; the live agents are left alone.
+    # A killed supervisor is brought back by tmux (its window's pane-died hook); a closed
+    # supervisor window comes back with `crewmux resume`; the live agents are left alone.
     pids = {name: pane.pid for name, pane in rt.panes(run).agents.items()}
-    os.kill(rt.panes(run).supervisor.pid, signal.SIGKILL)
+    old = rt.panes(run).supervisor.pid
+    os.kill(old, signal.SIGKILL)
+    wait_for("a new supervisor", lambda: (p := rt.panes(run).supervisor) is not None and not p.dead and p.pid != old)
+    tmux_out(socket_name, "kill-window", "-t", f"={session}:supervisor")
     wait_for("the supervisor window to close", lambda: rt.panes(run).supervisor is None)
     assert "no supervisor: `crewmux resume" in cli("ls", "-C", str(git_project)).stdout
     resumed = cli("resume", run.run_id, "-C", str(git_project))

@@ -1,7 +1,10 @@
 """When to restart an agent: pure decisions from what the supervisor observed.
 
 No tmux, no files: the supervisor turns one ``list-panes`` line and the agent's newest
-event into an :class:`Observation`, and acts on the :class:`Decision`.
+event into an :class:`Observation`, and acts on the :class:`Decision`. Services (the model
+servers a run starts) get the same decisions with the same backoff, except that they
+write no events (only their exit counts) and any exit of theirs is a crash: a service is
+never done while the run goes on.
 """
 
 from __future__ import annotations
@@ -36,6 +39,7 @@ class Observation:
     exit_signal: int | None = None
     pid: int | None = None
     last_event_at: float | None = None  # newest event the agent itself wrote
+    beats: bool = True  # False for a service: it writes no events, so silence means nothing
 
 
 @dataclass(frozen=True)
@@ -79,6 +83,12 @@ class RestartTracker:
                 return Decision("wait", "exited; exit status not known yet")
             return self._crash(now, "exited with no exit status")
         self.status_unknown_since = None
+        if obs.dead and not obs.beats:
+            how = f"killed by signal {obs.exit_signal}" if obs.exit_signal else f"exited {obs.exit_status}"
+            return self._crash(now, how)
+        if not obs.beats:
+            self.restart_at = None
+            return Decision("ok")
         if obs.dead:
             if obs.exit_status == 0:
                 return Decision("done", "exited 0")

@@ -3,7 +3,11 @@
 One tmux session per run on crewmux's own server, named from the run id. Window ``team``
 holds one pane per agent (tiled, titled "NAME (role)", ``remain-on-exit on`` so a dead
 pane's exit status can be read); window ``supervisor`` runs the supervisor, which keeps
-the agents alive and lives as long as the run, independent of the dashboard.
+the agents and the services (one window each: the scripted model server, the engine)
+alive and lives as long as the run, independent of the dashboard. The supervisor's own
+window has ``remain-on-exit on`` and a ``pane-died`` hook that respawns it a second
+later: tmux brings back a supervisor that died (it turns the option off before it ends
+on purpose).
 
 Control of a running agent goes through its mailbox (``control`` messages), never
 through keystrokes into its pane.
@@ -26,20 +30,24 @@ from crewmux.protocol.rundir import DASHBOARD, RUNTIME, AgentSpec, RunDir
 from crewmux.protocol.wakeup import Wakeup
 from crewmux.workspace.restart_policy import RestartPolicy
 from crewmux.workspace.team_launch import (
+    KEY_ENV,
     SUPERVISOR_WINDOW,
     TEAM_WINDOW,
     LaunchInfo,
     Service,
     agent_argv,
     load_launch,
+    make_secrets,
     pane_title,
     save_launch,
+    service_argv,
     supervisor_argv,
     team_env,
 )
 from crewmux.workspace.tmux import DEFAULT_SOCKET, PaneState, Tmux, TmuxError, session_name, socket_path
 
 FINAL_STATUSES = frozenset({"succeeded", "partial", "failed", "stopped"})
+SUPERVISOR_RESPAWN_DELAY = 1  # seconds tmux waits before it brings back a dead supervisor
 SUPERVISOR = "supervisor"  # sender name of the supervisor's control messages
 # RUNTIME (protocol.rundir) sends the coordinator notices of team changes the runtime has
 # MADE (a coder added, removed, an agent paused); a dashboard request comes from "dashboard".
@@ -84,7 +92,10 @@ class TeamRuntime:
         self.tmux = Tmux(socket_name)
         self.socket_name = socket_name
         self.role_targets = dict(role_targets or {})
-        self.env = dict(env) if env is not None else team_env()
+        source = dict(env) if env is not None else {**team_env(), **{k: v for k, v in os.environ.items() if k in KEY_ENV}}
+        # Keys go to the run's secrets.json, never into a pane's `-e` arguments (ps shows them).
+        self.keys = {k: v for k, v in source.items() if k in KEY_ENV and v}
+        self.env = {k: v for k, v in source.items() if k not in KEY_ENV}
         self.supervise = supervise
         self.check_interval = check_interval
         self.restart_policy = restart_policy
@@ -103,6 +114,7 @@ class TeamRuntime:
         if self.session_exists(run):
             raise TeamError(f"run {run.run_id} already has a tmux session: `crewmux attach {run.run_id}` shows it")
         self._record_launch(run)
+        make_secrets(run, self.services, self.keys)
         self._create_session(run)
 
     def resume(self, run: RunDir) -> None:
@@ -113,10 +125,11 @@ class TeamRuntime:
             raise TeamError(f"run {run.run_id} already finished ({info.status}); start a new run with `crewmux run`")
         if info.status == "stopped":
             run.update_info(status="running", reason="resumed", finished_at=None)
+        launch = load_launch(run)
+        make_secrets(run, launch.services, self.keys)  # keeps the run's keys; adds this shell's provider keys
         if not self.session_exists(run):
             self._create_session(run)
             return
-        launch = load_launch(run)
         session = self.session(run)
         panes = self.panes(run)
         batch: list[list[str]] = []
@@ -202,7 +215,16 @@ class TeamRuntime:
     def _supervisor_cmds(self, run: RunDir, session: str, pane: PaneState | None) -> list[list[str]]:
         argv = supervisor_argv(run, self.socket_name)
         if pane is None:
-            return [Tmux.new_window_cmd(session, SUPERVISOR_WINDOW, argv, cwd=run.project_dir, env=self.env)]
+            window = f"={session}:{SUPERVISOR_WINDOW}"
+            # tmux itself brings back a supervisor that died (a SIGKILL, a crash): nobody
+            # else is watching it. The delay keeps a supervisor that cannot start from
+            # spinning. respawn-pane without a command reruns the window's own.
+            revive = f"run-shell -d {SUPERVISOR_RESPAWN_DELAY} -C \"respawn-pane -t {window}\""
+            return [
+                Tmux.new_window_cmd(session, SUPERVISOR_WINDOW, argv, cwd=run.project_dir, env=self.env),
+                ["set-option", "-w", "-t", window, "remain-on-exit", "on"],
+                ["set-hook", "-w", "-t", window, "pane-died", revive],
+            ]
         if pane.dead:
             return [Tmux.respawn_cmd(pane.pane_id, argv, cwd=run.project_dir, env=self.env)]
         return []
@@ -213,12 +235,26 @@ class TeamRuntime:
         """Start the services that have no window, and respawn the dead ones."""
         cmds: list[list[str]] = []
         for service in launch.services:
-            pane = running.get(service.name)
-            if pane is None:
-                cmds.append(Tmux.new_window_cmd(session, service.name, service.argv, cwd=run.project_dir, env=self.env))
-            elif pane.dead:
-                cmds.append(Tmux.respawn_cmd(pane.pane_id, service.argv, cwd=run.project_dir, env=self.env))
+            cmds += self.service_cmds(run, session, service, running.get(service.name))
         return cmds
+
+    def service_cmds(self, run: RunDir, session: str, service: Service, pane: PaneState | None) -> list[list[str]]:
+        """Start one service in its window (kept when it dies, so its exit status can be
+        read), or respawn its dead pane; nothing for a live one."""
+        argv = service_argv(run, service)
+        if pane is None:
+            window = f"={session}:{service.name}"
+            return [
+                Tmux.new_window_cmd(session, service.name, argv, cwd=run.project_dir, env=self.env),
+                ["set-option", "-w", "-t", window, "remain-on-exit", "on"],
+            ]
+        if pane.dead:
+            return [Tmux.respawn_cmd(pane.pane_id, argv, cwd=run.project_dir, env=self.env)]
+        return []
+
+    def release_supervisor_window(self, run: RunDir) -> None:
+        """The supervisor ends on purpose: its window closes with it, and is not revived."""
+        self.tmux.run("set-option", "-w", "-t", f"={self.session(run)}:{SUPERVISOR_WINDOW}", "remain-on-exit", "off")
 
     def stop_services(self, run: RunDir) -> None:
         """Close the services' windows (the run is over; nothing will ask them again)."""

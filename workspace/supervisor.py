@@ -4,8 +4,12 @@ Runs in the run's tmux session (window ``supervisor``), so the team outlives the
 dashboard. Every check is ONE ``list-panes`` call for the whole session (dead flag and
 exit status of every pane) plus the newest event of each agent's own event log; pane text
 is never read. A dead or silent agent is restarted with ``respawn-pane`` (bounded, with
-backoff; decisions in ``restart_policy``) and a ``restart`` event goes into its log. The
-supervisor ends once run.json's status is final, after stopping the agents.
+backoff; decisions in ``restart_policy``) and a ``restart`` event goes into its log.
+Services (the run's model servers, one window each) are kept alive the same way: a dead
+or missing one is started again with the same backoff, with a ``restart`` event in
+``events/<service>.jsonl``; one that keeps dying fails the run with its reason (without
+its model, nothing moves). The supervisor ends once run.json's status is final, after
+stopping the agents and closing the services, and tells tmux not to bring it back.
 """
 
 from __future__ import annotations
@@ -24,7 +28,7 @@ from crewmux.protocol.ids import utcnow
 from crewmux.protocol.rundir import AgentSpec, RunDir
 from crewmux.workspace.restart_policy import Decision, Observation, RestartPolicy, RestartTracker
 from crewmux.workspace.runtime import FINAL_STATUSES, SUPERVISOR, TeamPanes, TeamRuntime, stop_team
-from crewmux.workspace.team_launch import agent_argv, load_launch
+from crewmux.workspace.team_launch import LaunchInfo, Service, agent_argv, load_launch
 from crewmux.workspace.tmux import PaneState, Tmux, TmuxError
 
 # Every kind an agent writes itself; "restart" is written by the supervisor.
@@ -36,7 +40,7 @@ LOG_NAME = "supervisor"
 class _Action:
     """What the supervisor does about one agent in one check."""
 
-    spec: AgentSpec
+    spec: AgentSpec | Service
     decision: Decision | None  # None: housekeeping (closing a removed agent's pane)
     seen: Observation | None
     cmds: list[list[str]]
@@ -57,7 +61,7 @@ class Supervisor:
         self.events: dict[str, EventLog] = {}
 
     def run_forever(self) -> int:
-        self.console.line(f"supervising run {self.run.run_id} (session {self.session}, every {self.interval:g} s)")
+        self.console.line(f"supervising run {self.run.run_id} (session {self.session}, every {self.interval:g} s, pid {os.getpid()})")
         while True:
             started = time.monotonic()
             try:
@@ -112,8 +116,35 @@ class Supervisor:
                         reason=f"the coordinator kept failing ({decision.reason}); see {self.run.log(spec.name)}",
                         finished_at=utcnow(),
                     )
+        actions += self._check_services(launch, panes, now)
         if actions:
             self._apply(actions, now)
+
+    def _check_services(self, launch: LaunchInfo, panes: TeamPanes, now: float) -> list[_Action]:
+        actions: list[_Action] = []
+        for service in launch.services:
+            pane = panes.services.get(service.name)
+            tracker = self.trackers.setdefault(f"service:{service.name}", RestartTracker(self.policy, spawned_at=now))
+            if pane is None:
+                observation = Observation(has_pane=False, beats=False)
+            else:
+                observation = Observation(
+                    has_pane=True, dead=pane.dead, exit_status=pane.exit_status, exit_signal=pane.exit_signal, pid=pane.pid, beats=False
+                )
+            decision = tracker.observe(observation, now)
+            if decision.action in ("restart", "create"):
+                cmds = self.runtime.service_cmds(self.run, self.session, service, pane)
+                if cmds:
+                    actions.append(_Action(service, decision, observation, cmds))
+            elif decision.action == "give_up":
+                self._log(service.name).emit("error", status="dead", text=f"gave up restarting: {decision.reason}")
+                self.console.line(f"!! service {service.name}: gave up restarting: {decision.reason}")
+                self.run.update_info(
+                    status="failed",
+                    reason=f"the run's service {service.name} kept dying ({decision.reason}); see the window {service.name} of `crewmux attach`",
+                    finished_at=utcnow(),
+                )
+        return actions
 
     def _apply(self, actions: list[_Action], now: float) -> None:
         """One tmux call per agent acted on (rare: only restarts). Not one batch for all:
@@ -133,7 +164,8 @@ class Supervisor:
         for action, _ in done:
             if action.decision is None:
                 continue
-            self.trackers[action.spec.name].restarted(now, action.decision)
+            key = f"service:{action.spec.name}" if isinstance(action.spec, Service) else action.spec.name
+            self.trackers[key].restarted(now, action.decision)
             data = {"reason": action.decision.reason, "crash": action.decision.crash}
             if action.seen is not None and action.seen.has_pane:
                 data.update(exit_status=action.seen.exit_status, signal=action.seen.exit_signal)
@@ -175,6 +207,10 @@ class Supervisor:
             self.runtime.stop_services(self.run)
         except TmuxError as exc:
             self.console.line(f"!! could not close the services' windows: {exc}")
+        try:
+            self.runtime.release_supervisor_window(self.run)
+        except TmuxError as exc:
+            self.console.line(f"!! {exc}")
         self.console.line("supervisor done")
         return 0
 

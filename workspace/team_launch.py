@@ -6,6 +6,11 @@ restarted or resumed agent runs exactly the command it was first started with.
 ``launch.json`` in the run directory records which class each role runs when it is not
 the built-in one (``package.module:Class``, as ``python -m crewmux.agents`` accepts), so
 ``crewmux resume`` and the supervisor bring back the same team.
+
+API keys never reach a pane's command line or its ``-e`` environment (both show in
+``ps``): the user's provider keys and a random key per model server the run starts are
+kept in the run's ``secrets.json`` (0600, ``protocol.run_secrets``), made here at the
+run's start; agents and servers read them from there.
 """
 
 from __future__ import annotations
@@ -19,6 +24,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from crewmux.config import KEY_VARIABLES, URL_VARIABLES
 from crewmux.protocol.fsutil import atomic_write_json
+from crewmux.protocol.run_secrets import SECRETS_FILE, RunSecrets
 from crewmux.protocol.rundir import AgentSpec, RunDir
 
 LAUNCH_FILE = "launch.json"
@@ -27,13 +33,16 @@ SUPERVISOR_WINDOW = "supervisor"
 
 # Variables a pane needs from the environment that starts it. tmux gives a pane the
 # environment of the server (whoever started it first), not of the caller, so these are
-# passed explicitly on every spawn, with the model servers' URL and key variables.
+# passed explicitly on every spawn, with the model servers' URL variables. Key variables
+# are not: they go into the run's secrets.json (see run_secrets).
 PASSED_ENV = (
     "PYTHONPATH", "PATH", "HOME", "USER", "LOGNAME", "LANG", "LC_ALL", "LC_CTYPE", "TMPDIR",
     "VIRTUAL_ENV", "PYTHONPYCACHEPREFIX",
     "TMUX_TMPDIR",  # the supervisor finds crewmux's server (tmux -L) through it
-    *URL_VARIABLES.values(), *KEY_VARIABLES.values(),
+    *URL_VARIABLES.values(),
 )  # fmt: skip
+KEY_ENV = tuple(KEY_VARIABLES.values())
+API_KEY_FLAG = "--api-key-file"
 
 
 class Service(BaseModel):
@@ -44,6 +53,11 @@ class Service(BaseModel):
 
     name: str = Field(pattern=r"^[a-z][a-z0-9-]{0,31}$", description="Its window's name")
     argv: list[str] = Field(min_length=1)
+    url: str | None = Field(
+        default=None,
+        description="The model server's base URL, when it is one: the run makes it a random key "
+        "(secrets.json) and starts it with `--api-key-file <run>/secrets.json`",
+    )
 
 
 class LaunchInfo(BaseModel):
@@ -75,6 +89,30 @@ def load_launch(run: RunDir) -> LaunchInfo:
         return LaunchInfo.model_validate_json(path.read_bytes())
     except ValidationError as exc:
         raise LaunchError(f"{path} is not a valid launch record ({exc.error_count()} errors); delete it to use the built-in roles") from None
+
+
+def secrets_path(run: RunDir) -> Path:
+    return run.path / SECRETS_FILE
+
+
+def make_secrets(run: RunDir, services: list[Service], environ: Mapping[str, str]) -> RunSecrets:
+    """The run's secrets.json, written at its start: the provider keys of ``environ`` and a
+    key for each model server. Kept keys stay (a resumed run's servers keep theirs)."""
+    path = secrets_path(run)
+    secrets = RunSecrets.load(path)
+    secrets.env.update({key: environ[key] for key in KEY_ENV if environ.get(key)})
+    for service in services:
+        if service.url:
+            secrets.add_endpoint(service.url)
+    secrets.save(path)
+    return secrets
+
+
+def service_argv(run: RunDir, service: Service) -> list[str]:
+    """What a service is started with: its argv, and the key file for a model server."""
+    if service.url and API_KEY_FLAG not in service.argv:
+        return [*service.argv, API_KEY_FLAG, str(secrets_path(run))]
+    return list(service.argv)
 
 
 def team_env(environ: Mapping[str, str] | None = None) -> dict[str, str]:

@@ -198,6 +198,11 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--fault-seed", type=int, default=0, help="seed of the storm's draws")
     p.add_argument("--fault-kinds", help="comma-separated storm faults (default: all of http_500, http_429, hang, truncated, malformed_json, midstream_error, garbage, empty)")
     p.add_argument("--fault-hang", type=float, default=3.0, help="seconds a storm's hang lasts before the connection drops")
+    p.add_argument("--api-key-file", type=Path, help="answer only requests with this key (401 otherwise): a file holding the key, or a run's secrets.json")
+    p.add_argument("--fault-rate", type=float, default=0.0, help="share of chat requests (0..1) answered with a random fault: a fault storm")
+    p.add_argument("--fault-seed", type=int, default=0, help="seed of the storm's draws")
+    p.add_argument("--fault-kinds", help="comma-separated storm faults (default: all of http_500, http_429, hang, truncated, malformed_json, midstream_error, garbage, empty)")
+    p.add_argument("--fault-hang", type=float, default=3.0, help="seconds a storm's hang lasts before the connection drops")
     p.set_defaults(func=cmd_fake_llm)
 
     # `crewmux models` (pulled models and the server's) is registered by crewmux.engine.commands.

@@ -4,17 +4,24 @@ Tests, the demo and the benchmarks talk to it over real HTTP instead of a GPU. R
 from a script (see fake_script.py and docs/fake-llm.md); pacing (tokens/s, time to first
 token), concurrency and faults are scripted too. Every request received can be written to
 a JSONL request log so tests can see exactly what each agent sent.
+
+With an ``api_key`` it answers only requests that carry it (``Authorization: Bearer`` or
+``x-api-key``), 401 otherwise, as a hosted API does: a run's server is the run's alone.
+A :class:`FaultStorm` turns a share of the chat requests into random faults (the chaos
+bench's model faults), seeded, whatever the script says.
 """
 
 from __future__ import annotations
 
+import hmac
 import json
+import random
 import re
 import socket
 import threading
 import time
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -33,11 +40,52 @@ from crewmux.agents.llm.fake_script import (
 from crewmux.agents.llm.tokens import estimate_tokens as count_tokens
 from crewmux.agents.llm.tokens import split_tokens
 
-__all__ = ["FakeLLMServer", "DEMO_SCRIPT"]
+__all__ = ["FakeLLMServer", "FaultStorm", "DEMO_SCRIPT"]
 
 GARBAGE = b"\x00\xff<html>502 Bad Gateway</html>{{not json\n"
 HANG_LIMIT = 600.0  # a hung request gives up after this long even if nobody stops the server
 FAKE_VERSION = "0.12.6"
+# What a storm can throw: the scripted faults, plus a hang that ends (the client's
+# first-token timeout or the drop, whichever comes first), garbage and an empty reply.
+STORM_KINDS = ("http_500", "http_429", "hang", "truncated", "malformed_json", "midstream_error", "garbage", "empty")
+
+
+@dataclass
+class FaultStorm:
+    """A share ``rate`` of chat requests fails with one of ``kinds``, drawn from ``seed``."""
+
+    rate: float
+    seed: int = 0
+    kinds: tuple[str, ...] = STORM_KINDS
+    hang_seconds: float = 3.0  # a storm's hang, then the connection is dropped
+    retry_after: float = 0.2
+    counts: dict[str, int] = field(default_factory=dict)
+    _rng: random.Random = field(init=False, repr=False)
+    _lock: threading.Lock = field(default_factory=threading.Lock, init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        if not 0 <= self.rate <= 1:
+            raise ValueError(f"fault rate {self.rate} is not between 0 and 1")
+        unknown = set(self.kinds) - set(STORM_KINDS)
+        if unknown:
+            raise ValueError(f"unknown storm fault(s) {', '.join(sorted(unknown))}; choose from {', '.join(STORM_KINDS)}")
+        self._rng = random.Random(self.seed)
+
+    def draw(self) -> str | None:
+        """The fault for the next request, or None (answer it as scripted)."""
+        with self._lock:
+            if self._rng.random() >= self.rate:
+                return None
+            kind = self._rng.choice(self.kinds)
+            self.counts[kind] = self.counts.get(kind, 0) + 1
+            return kind
+
+    def reply(self, kind: str) -> Reply:
+        if kind == "garbage":
+            return Reply(reply="", fault="malformed_json", fault_after_tokens=0)
+        if kind == "empty":
+            return Reply(reply="")
+        return Reply(reply="The storm ate this reply. " * 8, fault=kind, retry_after=self.retry_after)  # type: ignore[arg-type]
 
 
 @dataclass
@@ -82,6 +130,8 @@ class FakeLLMServer:
         ttft: float | None = None,
         concurrency: int | None = None,
         request_log: Path | None = None,
+        api_key: str | None = None,
+        storm: FaultStorm | None = None,
     ) -> None:
         if script is None:
             script = DEMO_SCRIPT
@@ -98,6 +148,8 @@ class FakeLLMServer:
         self.host = host
         self.port = port
         self.request_log = Path(request_log) if request_log else None
+        self.api_key = api_key
+        self.storm = storm
         self.requests: list[dict[str, Any]] = []
         self._log_lock = threading.Lock()
         self._slots = threading.BoundedSemaphore(concurrency) if concurrency else None
@@ -197,9 +249,29 @@ class _Handler(BaseHTTPRequestHandler):
 
     # -- routing -----------------------------------------------------------------------
 
+    def _authorized(self) -> bool:
+        """Whether the request carries the server's key (any request, when it has none)."""
+        key = self.fake.api_key
+        if key is None:
+            return True
+        given = self.headers.get("x-api-key") or ""
+        bearer = self.headers.get("Authorization") or ""
+        if bearer.startswith("Bearer "):
+            given = given or bearer[len("Bearer "):]
+        if hmac.compare_digest(given.encode(), key.encode()):
+            return True
+        # Read the body first, so the connection stays in step for the next request.
+        length = int(self.headers.get("Content-Length") or 0)
+        if length:
+            self.rfile.read(length)
+        self._send_json(401, {"error": "fake-llm: this server needs its API key (Authorization: Bearer KEY); a run's agents read it from the run's secrets.json"})
+        return False
+
     def do_GET(self) -> None:
         path = self.path.split("?")[0].rstrip("/")
         self._record(None)
+        if not self._authorized():
+            return
         models = self.fake.script.models
         if path == "":
             self._send_text(200, "Ollama is running")
@@ -223,6 +295,9 @@ class _Handler(BaseHTTPRequestHandler):
             self._send_json(404, {"error": f"fake-llm: no such path {self.path}"})
 
     def do_POST(self) -> None:
+        if not self._authorized():
+            self._record(None)
+            return
         path = self.path.split("?")[0].rstrip("/")
         api: Api | None = {"/api/chat": "ollama", "/v1/chat/completions": "openai", "/chat/completions": "openai", "/v1/messages": "anthropic"}.get(path)  # type: ignore[assignment]
         length = int(self.headers.get("Content-Length") or 0)
@@ -238,6 +313,12 @@ class _Handler(BaseHTTPRequestHandler):
             self._send_json(404, {"error": f"fake-llm: no such path {self.path}"})
             return
         info = self._request_info(api, body)
+        storm = self.fake.storm.draw() if self.fake.storm is not None else None
+        if storm is not None:
+            # Drawn before the rules, so a stormed request uses up no rule's `times`.
+            self._record(body, rule=f"storm:{storm}")
+            self._answer(self._plan(api, body, info, self.fake.storm.reply(storm)), hang_limit=self.fake.storm.hang_seconds)
+            return
         index, reply = self.fake.rules.choose(info)
         self._record(body, rule="default" if index is None else index)
         if reply is None:
@@ -336,7 +417,7 @@ class _Handler(BaseHTTPRequestHandler):
 
     # -- answering ---------------------------------------------------------------------
 
-    def _answer(self, plan: _Plan) -> None:
+    def _answer(self, plan: _Plan, hang_limit: float = HANG_LIMIT) -> None:
         fault = plan.reply.fault
         try:
             custom = plan.reply.error_message
@@ -347,8 +428,8 @@ class _Handler(BaseHTTPRequestHandler):
             elif fault == "http_429":
                 self._send_error(plan.api, 429, custom or "fake-llm: scripted rate limit", retry_after=plan.reply.retry_after)
             elif fault == "hang":
-                self.fake.wait(HANG_LIMIT)
-                self.close_connection = True
+                self.fake.wait(hang_limit)
+                self._drop_connection()
             elif plan.stream:
                 self._stream(plan)
             else:
