@@ -52,7 +52,7 @@ def draw_chart(path: Path, summary: list[dict[str, Any]], title: str) -> bool:
         aider = aider_figures(model)
         if aider:
             ax_pass.hlines([aider[1], aider[2]], m_i - 0.42, m_i + 0.42, colors=["#555555", "#999999"], linestyles=["--", ":"],
-                           label="aider pass 1 / pass 2" if m_i == 0 else None)
+                           label="aider: dashed try 1, dotted try 2" if m_i == 0 else None)
     ax_pass.set_xticks(range(len(models)), models)
     ax_pass.set_ylim(-10, 110)
     ax_pass.set_ylabel("tasks passed (%)")

@@ -4,12 +4,14 @@ sandbox (pytest, commands, Chromium): the figures a model earns are the figures 
 from __future__ import annotations
 
 import json
+import shutil
 import socket
 from pathlib import Path
 
 import pytest
 
 from crewmux.agents.llm.fake_server import FakeLLMServer
+from crewmux.benchmark.checks import Checker
 from crewmux.benchmark.episodes import EpisodeStore
 from crewmux.benchmark.suite import load_suite
 from crewmux.cli import main
@@ -134,3 +136,30 @@ def test_exercism_samples_with_reference_answers_and_one_syntax_error(tmp_path: 
     assert leap["tries"][0]["failure"] == "syntax" and leap["passed_on_try"] == 2
     with EpisodeStore(tmp_path / "episodes.sqlite") as store:
         assert len(store.all()) == 11
+
+
+GO_EXERCISE = Path(__file__).parent / "bench_fixtures" / "exercism-go"
+
+
+@pytest.mark.skipif(shutil.which("go") is None, reason="go is not installed")
+def test_go_track_exercise_scores_with_go_test_in_the_sandbox():
+    [task] = load_suite(GO_EXERCISE).tasks
+    assert task.language == "go" and task.support == {"go.mod": "module leap\n\ngo 1.19\n"}
+    checker = Checker()
+    assert checker.score_files(task, task.solution).passed
+    broken = checker.score_files(task, {"leap.go": "package leap\n\nfunc IsLeapYear(year int) bool {\n\treturn year%4 == 0\n}\n"})
+    assert not broken.passed and broken.failure == "test_failure" and "IsLeapYear(1900) = true" in broken.output
+    syntax = checker.score_files(task, {"leap.go": "package leap\n\nfunc IsLeapYear(year int) bool {\n"})
+    assert syntax.failure == "syntax"
+
+
+def test_a_page_with_an_uncaught_error_or_a_missing_element_fails_in_chromium():
+    task = next(t for t in load_suite(FIXTURES).tasks if t.id == "hello-page")
+    checker = Checker()
+    thrown = checker.score_files(task, {"index.html": task.solution["index.html"].replace(
+        'document.querySelector("h1")', 'document.querySelector("#nothing")')})
+    if thrown.failure == "infrastructure":
+        pytest.skip(f"no browser check here: {thrown.infrastructure}")
+    assert not thrown.passed and "uncaught error" in thrown.output
+    missing = checker.score_files(task, {"index.html": task.solution["index.html"].replace('id="contact"', 'id="other"')})
+    assert not missing.passed and "no element matches: form#contact" in missing.output
