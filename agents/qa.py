@@ -1,16 +1,28 @@
 """QA: checks each completed task with the real tools, in the sandbox, and gives a verdict.
 
-A task that brought no tests gets tests written from its acceptance criteria (the spec,
-not the code); they are committed on top of the coder's commit so that, once accepted,
-they join the project's suite. A check that could not run is "not checked", never a pass.
+A criterion that names a command is run as that command (criteria.py). For the other
+criteria a task that brought no tests gets tests written from them and the task's
+contract (the spec, not the code); they are committed on top of the coder's commit so
+that, once accepted, they join the project's suite. Before a failure goes back to the
+coder, QA decides whose fault it is (qa_vetting.py): a test calling outside the
+contract, contradicting another, erroring inside itself or stuck on the failure the
+previous attempt's code had is dropped with a note. A check that could not run is
+"not checked", never a pass. With best-of-N candidates, the first that passes is kept.
 """
 
 from __future__ import annotations
 
+import json
 import shutil
+import sys
 from pathlib import Path, PurePosixPath
 
 from crewmux.agents.context import signatures
+from crewmux.agents.contract import Callable_, allowed_calls, render_contract
+from crewmux.agents.criteria import CommandCriterion, command_of, judge
+from crewmux.agents.qa_vetting import (
+    CaseRun, defined_callables, drop_tests, module_names, read_junit, stuck_tests, fault_of_test, vet_python_tests,
+)
 from crewmux.agents.edit_format import parse_reply
 from crewmux.agents.llm.types import ChatMessage, LLMError
 from crewmux.agents.loop import Agent, AgentStopped
@@ -23,9 +35,11 @@ from crewmux.workspace.safe_write import apply_files
 from crewmux.workspace.sandbox import Sandbox
 from crewmux.workspace.validators import CheckResult, Context, format_findings, is_test_file, language_of, languages, review_checks
 from crewmux.workspace.validators.resident import ResidentPyCheck
-from crewmux.workspace.validators.base import tool_path
+from crewmux.workspace.validators.base import python_env, python_readable, tool_path
 
 COORDINATOR = "coordinator"
+COMMAND_SECONDS = 20.0  # a criterion's command; one still running after this is a server, not checked
+JUNIT = ".crewmux-qa-junit.xml"
 # Languages QA can write tests for, with the runner it names to the model.
 RUNNERS = {"python": ("pytest (plain assert functions)", "pytest"), "javascript": ("node:test with node:assert (node --test)", "node"), "go": ("go test (package testing)", "go")}
 
@@ -90,35 +104,109 @@ class QA(Agent):
     def review(self, request: ReviewRequest) -> None:
         task = request.task
         self.set_status("validating", task_id=task.id, attempt=request.attempt)
-        self.console.line(f"== review {task.id} attempt {request.attempt} at {request.commit[:10]}")
         git.add_worktree(self.run.project_dir, self.worktree, request.commit)
-        git.checkout_fresh(self.worktree, request.commit)
+        candidates = [request.commit, *request.candidates]
+        for number, candidate in enumerate(candidates, start=1):
+            if len(candidates) > 1:
+                self.console.line(f"   candidate {number} of {len(candidates)}")
+            result = self._review_one(request, candidate)
+            if result.verdict == "pass" or number == len(candidates):
+                break  # best-of-N: the first candidate that passes is kept
+        self.send(result)
+
+    def _review_one(self, request: ReviewRequest, candidate: str) -> ReviewResult:
+        task = request.task
+        self.console.line(f"== review {task.id} attempt {request.attempt} at {candidate[:10]}")
+        git.checkout_fresh(self.worktree, candidate)
         files = [f for f in (request.files or task.files) if (self.worktree / f).is_file()]
         if "python" in languages(files):
             self.pycheck.warm()  # it starts while the tests are written
-        commit = request.commit
+        commit = candidate
         notes: list[str] = []
-        written = self._tests_for(task, files, request.attempt, notes)
+        dropped: list[str] = []
+        commands, by_model = self._command_criteria(task)
+        command_checks = self._run_commands(task, commands, files)
+        written = self._tests_for(task, files, request.attempt, notes, by_model, dropped)
         if written:
             files += written
             commit = git.commit_all(self.worktree, f"crewmux qa: tests for {task.id} from its acceptance criteria") or commit
         self.set_status("validating")
         ctx = Context(self.worktree, files, self.sandbox, timeout=self.config.sandbox.timeout, artifacts=self.run.artifacts_dir,
                       pending=self._pending_files(task), pycheck=self.pycheck)
-        checks = review_checks(ctx, git.tracked_files(self.worktree), label=f"{task.id}-a{request.attempt}")
+        checks = command_checks + review_checks(ctx, git.tracked_files(self.worktree), label=f"{task.id}-a{request.attempt}")
         for check in checks:
             self.console.line(f"   {check.name}: {check.status} {check.detail.splitlines()[0] if check.detail else ''}")
         outcome, why = verdict(checks)
         findings = format_findings(checks, self.worktree)
+        if dropped:
+            notes.append("QA's own tests dropped as the test's fault, not the code's:\n" + "\n".join(f"- {d}" for d in dropped))
         findings = "\n".join(part for part in (why, *notes, findings) if part)
         self.events.emit("verdict", task_id=task.id, attempt=request.attempt, text=outcome,
-                         data={"checks": {c.name: c.status for c in checks}})
+                         data={"checks": {c.name: c.status for c in checks}, "candidate": candidate, "dropped_tests": dropped})
         self.console.line(f"== {task.id} attempt {request.attempt}: {outcome.upper()}")
-        self.send(ReviewResult(
+        return ReviewResult(
             run_id=self.run_id, sender=self.name, recipient=COORDINATOR, task_id=task.id, reply_to=request.id,
-            attempt=request.attempt, commit=commit, verdict=outcome,
+            attempt=request.attempt, commit=commit, verdict=outcome, candidate=candidate, dropped_tests=dropped,
             checks=[Check(name=c.name, status=c.status, detail=c.detail[:2000]) for c in checks], findings=findings,
-        ))
+        )
+
+    # -- criteria that name a command are run as that command --------------------------------
+    def _command_criteria(self, task: PlanTask) -> tuple[list[CommandCriterion], list[str]]:
+        """(commands to run, criteria left for QA's model to write tests from)."""
+        commands: list[CommandCriterion] = []
+        rest: list[str] = []
+        for criterion in task.acceptance:
+            command = command_of(criterion)
+            (commands.append(command) if command else rest.append(criterion))
+        if not commands and task.contract.cli:
+            command = command_of(task.contract.cli)
+            if command:
+                command.expected = []  # a usage line describes the output; it does not quote it
+                commands.append(command)
+        return commands, rest
+
+    def _run_commands(self, task: PlanTask, commands: list[CommandCriterion], files: list[str]) -> list[CheckResult]:
+        results = []
+        for command in commands:
+            results.append(self._run_command(task, command))
+        return results
+
+    def _run_command(self, task: PlanTask, command: CommandCriterion) -> CheckResult:
+        name = f"criterion: {command.command}"[:120]
+        script = command.argv[1]
+        if not script.startswith("-") and not (self.worktree / script).exists():
+            if script in task.files:
+                return CheckResult(name, "failed", f"{script} was not written; the criterion runs it: {command.criterion}")
+            return CheckResult(name, "not_checked", f"not checked: {script} does not exist (yet)")
+        if command.argv[0] in ("python3", "python"):
+            argv, env, readable = [sys.executable, *command.argv[1:]], {**python_env(), "PYTHONDONTWRITEBYTECODE": "1"}, python_readable()
+        else:
+            tool = tool_path(command.argv[0])
+            if tool is None:
+                return CheckResult(name, "not_checked", f"not checked: {command.argv[0]} not installed")
+            argv, env, readable = [tool, *command.argv[1:]], None, None
+        made = []
+        for path, content in command.fixtures.items():
+            target = self.worktree / path
+            if target.exists():
+                command.known_input = False  # the project's own file: QA cannot know what it should print
+                continue
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_text(content)
+            made.append(target)
+        try:
+            result = self.sandbox.run(argv, cwd=self.worktree, timeout=min(COMMAND_SECONDS, self.config.sandbox.timeout), env=env,
+                                      writable=[self.worktree], readable=readable)
+        finally:
+            for target in made:
+                target.unlink(missing_ok=True)
+        if getattr(result, "stopped", False):
+            return CheckResult(name, "not_checked", f"not checked: still running after {COMMAND_SECONDS:.0f} s (a server?)")
+        judged = judge(command, result.exit_code, result.stdout or "", result.stderr or "")
+        detail = f"{judged.why} (criterion: {command.criterion})"
+        if command.fixtures and not command.known_input:
+            detail += "; input made up by QA, so only the exit code and that it prints were judged"
+        return CheckResult(name, "passed" if judged.passed else "failed", detail)
 
     def _pending_files(self, task: PlanTask) -> tuple[str, ...]:
         """Files other tasks of the plan will make, not yet in this worktree."""
@@ -129,10 +217,11 @@ class QA(Agent):
         return tuple(sorted({f for t in plan.tasks if t.id != task.id for f in t.files if not (self.worktree / f).exists()}))
 
     # -- tests from the acceptance criteria -----------------------------------------------
-    def _tests_for(self, task: PlanTask, files: list[str], attempt: int, notes: list[str]) -> list[str]:
+    def _tests_for(self, task: PlanTask, files: list[str], attempt: int, notes: list[str], criteria: list[str],
+                   dropped: list[str]) -> list[str]:
         langs = [language_of(f) for f in files]
         language = next((l for l in langs if l in RUNNERS), None)
-        if language is None or not task.acceptance or any(is_test_file(f) for f in files):
+        if language is None or not criteria or any(is_test_file(f) for f in files):
             return []
         runner, tool = RUNNERS[language]
         if tool_path(tool) is None:
@@ -143,11 +232,16 @@ class QA(Agent):
         # The same tests on every attempt, so attempts are judged alike; but when the task
         # reaches the escalation model, the tests are written again by it too: after that
         # many failures, the tests themselves may be what is wrong.
-        rewrite = attempt == self.config.budgets.escalate_after + 1
+        rewrite = attempt == self.config.budgets.escalate_after + 1 and self.config.escalation is not None
         if rewrite or not (kept / target).is_file():
-            if not self._write_tests(task, files, language, runner, target, attempt, kept, notes):
+            if not self._write_tests(task, files, language, runner, target, attempt, kept, notes, criteria):
                 return []
         content = (kept / target).read_text()
+        if language == "python":
+            content = self._fair_python_tests(task, files, target, content, attempt, kept, dropped)
+            if content is None:
+                notes.append("QA wrote no test that is fair to the code: none kept")
+                return []
         report = apply_files(self.worktree, [(target, content)])
         if report.refused:
             notes.append(f"could not add QA tests: {report.refused[0].reason}")
@@ -155,16 +249,67 @@ class QA(Agent):
         self.console.line(f"   added QA tests {target}")
         return [target]
 
+    def _allowed(self, task: PlanTask, files: list[str]) -> dict[str, Callable_]:
+        """What QA's tests may call: the contract's functions, else what the task's files define."""
+        allowed = allowed_calls(task.contract)
+        if allowed:
+            return allowed
+        found: dict[str, Callable_] = {}
+        for path in files:
+            if path.endswith(".py") and not is_test_file(path):
+                found.update(defined_callables(path, (self.worktree / path).read_text(errors="replace")))
+        return found
+
+    def _fair_python_tests(self, task: PlanTask, files: list[str], target: str, content: str, attempt: int, kept: Path,
+                           dropped: list[str]) -> str | None:
+        """QA's tests without the ones that are the test's fault (outside the contract,
+        contradicting each other, erroring inside themselves, stuck on the same failure)."""
+        allowed = self._allowed(task, files)
+        vetted = vet_python_tests(content, allowed, module_names(git.tracked_files(self.worktree)))
+        dropped += vetted.dropped
+        if vetted.source is None:
+            return None
+        content = vetted.source
+        runs = self._run_alone(target, content)
+        before = _load_failures(kept / f"failures-a{attempt - 1}.json")
+        faults = {r.name: why for r in runs if r.outcome in ("failed", "error") and (why := fault_of_test(r, allowed))}
+        faults.update({name: why for name, why in stuck_tests(runs, before).items() if name not in faults})
+        dropped += [f"{name}: {why}" for name, why in faults.items()]
+        failing = {r.name: r.signature for r in runs if r.outcome in ("failed", "error") and r.name not in faults}
+        _save_failures(kept / f"failures-a{attempt}.json", failing)
+        if faults:
+            left = drop_tests(content, set(faults))
+            return left
+        return content
+
+    def _run_alone(self, target: str, content: str) -> list[CaseRun]:
+        """QA's test file run on its own, each test's outcome read from pytest's junit report."""
+        path = self.worktree / target
+        junit = self.worktree / JUNIT
+        path.write_text(content)
+        try:
+            argv = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "--no-header", "--color=no",
+                    f"--junitxml={JUNIT}", target]
+            env = {**python_env(), "PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1", "PYTHONDONTWRITEBYTECODE": "1"}
+            self.sandbox.run(argv, cwd=self.worktree, timeout=self.config.sandbox.timeout, env=env, writable=[self.worktree],
+                             readable=python_readable())
+            return read_junit(junit.read_text(errors="replace"), target) if junit.is_file() else []
+        finally:
+            junit.unlink(missing_ok=True)
+            path.unlink(missing_ok=True)
+
     def _model(self, attempt: int) -> ModelConfig:
         escalated = attempt > self.config.budgets.escalate_after
         return self.config.escalation_model("qa") if escalated else self.config.for_role("qa")
 
     def _write_tests(self, task: PlanTask, files: list[str], language: str, runner: str, target: str,
-                     attempt: int, kept: Path, notes: list[str]) -> bool:
+                     attempt: int, kept: Path, notes: list[str], criteria: list[str]) -> bool:
         self.set_status("thinking")
+        contract = render_contract(task.contract)
         user = prompt(
             "qa_tests_task", task_id=task.id, title=task.title, description=task.description,
-            acceptance="\n".join(f"- {a}" for a in task.acceptance), runner=runner, test_file=target,
+            acceptance="\n".join(f"- {a}" for a in criteria), runner=runner, test_file=target,
+            contract=contract or "(none given: call only the functions in the signatures below, as they are)",
             signatures=signatures(self.worktree, [f for f in files if language_of(f) == language]) or "(none)",
         )
         try:
@@ -184,3 +329,15 @@ class QA(Agent):
         (kept / target).parent.mkdir(parents=True, exist_ok=True)
         (kept / target).write_text(tests[0][1])
         return True
+
+
+def _load_failures(path: Path) -> dict[str, str]:
+    try:
+        return json.loads(path.read_text())
+    except (OSError, ValueError):
+        return {}
+
+
+def _save_failures(path: Path, failures: dict[str, str]) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(failures, indent=1))

@@ -14,7 +14,7 @@ from typing import Annotated, Literal, Union, get_args
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
 
 from crewmux.protocol.ids import new_id, utcnow
-from crewmux.protocol.plan import Plan, PlanTask
+from crewmux.protocol.plan import Contract, Plan, PlanTask
 
 AGENT_NAME_PATTERN = r"^[a-z][a-z0-9-]{0,31}$"
 
@@ -33,6 +33,21 @@ class Envelope(BaseModel):
     reply_to: str | None = None
 
 
+RungName = Literal["first", "retry", "think", "best_of_n", "bigger_model"]
+
+
+class Rung(BaseModel):
+    """Which rung of the escalation ladder an attempt stands on, and what that changes."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    name: RungName = "first"
+    model: str = Field(default="", description="The model this attempt uses (empty: the role's model)")
+    provider: str = Field(default="", description="Its provider, when it is not the role's")
+    think: bool | None = Field(default=None, description="Thinking on/off for this attempt (None: the model's config)")
+    temperatures: list[float] = Field(default_factory=list, description="best_of_n: one candidate per temperature")
+
+
 class TaskAssignment(Envelope):
     """Coordinator -> coder: build (or rebuild) one task."""
 
@@ -45,6 +60,8 @@ class TaskAssignment(Envelope):
     context: str = Field(default="", description="Signatures of the files this task's dependencies made")
     escalated: bool = Field(default=False, description="Use the escalation model for this attempt")
     previous_commit: str | None = Field(default=None, description="The previous attempt's commit: its files are shown on a retry")
+    rung: Rung = Field(default_factory=Rung, description="The escalation ladder's rung this attempt stands on")
+    dependency_contracts: dict[str, Contract] = Field(default_factory=dict, description="Task id -> the contract of a task this one depends on")
 
 
 class ProgressUpdate(Envelope):
@@ -63,6 +80,7 @@ class Completion(Envelope):
     summary: str = ""
     tokens: int = 0
     seconds: float = 0.0
+    candidates: list[str] = Field(default_factory=list, description="best_of_n: more candidate commits, in order, to check after `commit`")
 
 
 class ErrorReport(Envelope):
@@ -100,6 +118,7 @@ class ReviewRequest(Envelope):
     attempt: int = Field(ge=1)
     commit: str
     files: list[str] = Field(default_factory=list)
+    candidates: list[str] = Field(default_factory=list, description="best_of_n: more commits to check in order; the first that passes is kept")
 
 
 class Check(BaseModel):
@@ -119,6 +138,8 @@ class ReviewResult(Envelope):
     verdict: Literal["pass", "fail"]
     checks: list[Check] = Field(default_factory=list)
     findings: str = Field(default="", description="Short (about 50 lines) with the code around each error")
+    candidate: str | None = Field(default=None, description="The coder's commit judged (best_of_n: the one kept)")
+    dropped_tests: list[str] = Field(default_factory=list, description="QA's own tests dropped as the test's fault, each with why")
 
 
 class Steer(Envelope):

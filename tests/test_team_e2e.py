@@ -120,8 +120,12 @@ def test_python_cli_syntax_error_fixed_on_try_two(git_project: Path, tmp_path: P
     assert report["coder_replies"] == 6 and report["well_formed_reply_rate"] == 1.0 and report["syntax_errors"] == 3
     assert team.task("t3")["passed_on_try"] == 1
     files = team.branch_files()
-    for path in ("wordcount/core.py", "wordcount/cli.py", "wordcount/__main__.py", "tests/test_core.py", "tests/test_cli.py", "test_qa_t3.py"):
+    for path in ("wordcount/core.py", "wordcount/cli.py", "wordcount/__main__.py", "tests/test_core.py", "tests/test_cli.py"):
         assert path in files
+    # t3's criterion names a command: QA ran it as that command instead of writing a test from it.
+    verdicts = [e for e in read_events(team.rundir.events_dir / "qa.jsonl") if e.kind == "verdict" and e.task_id == "t3"]
+    assert verdicts[-1].data["checks"]["criterion: python -m wordcount input.txt"] == "passed"
+    assert "test_qa_t3.py" not in files
     assert "def main(argv: list[str]) -> int:" in team.show("wordcount/cli.py")
     # The merged branch really works: run the CLI from a checkout of it.
     checkout = tmp_path / "checkout"

@@ -1,0 +1,117 @@
+"""Acceptance criteria that name a command, read as commands to run.
+
+Pure. "python3 cli.py words.txt prints 'the: 2'" is run as that command (its input files
+set up), its output and exit code compared, instead of a model guessing a unit test from
+it. Expected output is compared only when QA knows the input: an input file QA had to
+make up is only run, never judged by what it prints.
+"""
+
+from __future__ import annotations
+
+import re
+import shlex
+from dataclasses import dataclass, field
+from pathlib import PurePosixPath
+
+PROGRAMS = ("python3", "python", "node", "php", "bash", "sh", "go")
+_VERB = r"(?:prints|print|outputs|output|shows|displays|writes|lists|returns|gives|produces|exits|exit|should|must|succeeds|fails|reports|echoes|then|and|with|->|=>|→)"
+_PLAIN = re.compile(rf"\b((?:{'|'.join(PROGRAMS)})\s+[^\s,;:'\"`()]+(?:\s+(?!{_VERB}\b)[^\s,;:'\"`()]+)*)")
+_TICKED = re.compile(r"`([^`]+)`")
+_QUOTED = re.compile(r"'([^']+)'|\"([^\"]+)\"")
+_CONTENT = re.compile(r"\b(?:containing|contains|with (?:the )?(?:content|text|lines?))\s+(?:'([^']*)'|\"([^\"]*)\")", re.IGNORECASE)
+_EXIT = re.compile(r"\bexit(?:s)?(?: with)?(?: (?:code|status))? (\d+)|\bexit code (\d+)", re.IGNORECASE)
+_FAILS = re.compile(r"\b(?:fails|non-?zero|errors? out|exits? with an error)\b", re.IGNORECASE)
+_PRINTS = re.compile(r"\b(?:prints|outputs|shows|displays|lists|echoes|writes)\b", re.IGNORECASE)
+INPUT_SUFFIXES = {".txt", ".csv", ".json", ".md", ".log", ".tsv", ".dat", ".in"}
+PLACEHOLDERS = {"FILE", "PATH", "INPUT", "FILENAME", "TEXTFILE", "FILE_PATH", "<file>", "<path>", "<filename>", "[file]"}
+SAMPLE_TEXT = "the cat sat on the mat\nthe end\n"
+
+
+@dataclass
+class CommandCriterion:
+    """One command a criterion names, and what it must do."""
+
+    criterion: str
+    argv: list[str]
+    fixtures: dict[str, str] = field(default_factory=dict)  # input files to set up: path -> content
+    known_input: bool = True  # False: an input file was made up, so its output cannot be judged
+    exit_code: int | None = 0  # None: any non-zero
+    expected: list[str] = field(default_factory=list)  # strings the output must hold
+    prints: bool = False  # the criterion says it prints something
+
+    @property
+    def command(self) -> str:
+        return " ".join(shlex.quote(a) for a in self.argv)
+
+
+def command_of(criterion: str) -> CommandCriterion | None:
+    """The command a criterion names, or None when it names none."""
+    text = None
+    for ticked in _TICKED.findall(criterion):
+        if ticked.split()[:1] and ticked.split()[0] in PROGRAMS:
+            text = ticked
+            break
+    if text is None:
+        match = _PLAIN.search(criterion)
+        if match is None:
+            return None
+        text = match.group(1)
+    try:
+        argv = shlex.split(text)
+    except ValueError:
+        return None
+    if len(argv) < 2 or argv[0] not in PROGRAMS:
+        return None
+    rest = criterion.replace(text, " ", 1)
+    found = CommandCriterion(criterion=criterion, argv=argv)
+    content = _CONTENT.search(rest)
+    given = None
+    if content:
+        given = (content.group(1) if content.group(1) is not None else content.group(2)).replace("\\n", "\n")
+        rest = rest.replace(content.group(0), " ")
+    for i, arg in enumerate(argv[2:], start=2):
+        if arg in PLACEHOLDERS or arg.upper() in PLACEHOLDERS:
+            argv[i] = "input.txt"
+            arg = "input.txt"
+        if PurePosixPath(arg).suffix.lower() in INPUT_SUFFIXES and not arg.startswith("-"):
+            found.fixtures[arg] = given if given is not None else SAMPLE_TEXT
+            found.known_input = found.known_input and given is not None
+    exit_match = _EXIT.search(rest)
+    if exit_match:
+        found.exit_code = int(exit_match.group(1) or exit_match.group(2))
+    elif _FAILS.search(rest):
+        found.exit_code = None
+    found.prints = bool(_PRINTS.search(rest))
+    if found.prints:
+        after = rest[_PRINTS.search(rest).end():]
+        found.expected = [a if a is not None and a != "" else b for a, b in _QUOTED.findall(after)]
+        found.expected = [e.replace("\\n", "\n") for e in found.expected if e]
+    return found
+
+
+@dataclass
+class Outcome:
+    passed: bool
+    why: str
+
+
+def judge(check: CommandCriterion, exit_code: int, stdout: str, stderr: str) -> Outcome:
+    """Did the command do what the criterion says? Only what QA can know is compared."""
+    if check.exit_code is None:
+        if exit_code == 0:
+            return Outcome(False, "it should fail (exit non-zero) but exited 0")
+    elif exit_code != check.exit_code:
+        tail = (stderr or stdout).strip().splitlines()[-5:]
+        return Outcome(False, f"exit code {exit_code}, expected {check.exit_code}" + (":\n" + "\n".join(tail) if tail else ""))
+    if check.prints and check.exit_code == 0 and not stdout.strip():
+        return Outcome(False, "it printed nothing")
+    if check.known_input:
+        missing = [e for e in check.expected if e not in stdout and _loose(e) not in _loose(stdout)]
+        if missing:
+            return Outcome(False, "its output lacks " + ", ".join(repr(m) for m in missing) + ":\n" + "\n".join(stdout.splitlines()[:15]))
+    return Outcome(True, f"exit {exit_code}" + (f", output holds {', '.join(repr(e) for e in check.expected)}" if check.expected and check.known_input else ""))
+
+
+def _loose(text: str) -> str:
+    """Spacing aside: 'the: 2' matches 'the:2' and 'the : 2'."""
+    return re.sub(r"\s+", "", text).lower()
