@@ -73,3 +73,25 @@ def test_team_mode_scores_the_merged_branch_beside_single_mode(tmp_path: Path):
     with EpisodeStore(tmp_path / "ep.sqlite") as store:
         team_eps = [e for e in store.all() if e.mode == "team"]
     assert [e.outcome for e in team_eps] == ["fail", "pass"]
+
+
+def test_a_right_first_reply_that_the_team_still_failed_is_counted(tmp_path: Path):
+    # The coder's adder is right every time, but the test it ships beside it is wrong, so
+    # the team's own checks reject every attempt: the hidden checks pass on attempt 1's commit.
+    bad_test = "from adder import add\n\n\ndef test_add():\n    assert add(2, 3) == 6\n"
+    script = {**SCRIPT, "rules": [SCRIPT["rules"][0],
+                                  {"role": "coder", "task": "t1", "reply": files(adder_py=RIGHT, test_adder_py=bad_test)},
+                                  {"role": "qa", "reply": files(test_qa_t1_py=bad_test)}]}
+    out = tmp_path / "out"
+    with FakeLLMServer(script) as fake:
+        code = main(["bench", "--suite", str(FIXTURES), "--task", "add-numbers", "--model", "fake-coder:7b",
+                     "--base-url", fake.url, "--mode", "team", "--tries", "1", "--team-wall", "150", "--out", str(out),
+                     "--episodes", "none"])
+    assert code == 0
+    [team] = map(json.loads, (out / "results.jsonl").read_text().splitlines())
+    logs = "\n".join(p.read_text()[-3000:] for p in (out / "team").rglob("try-*.log"))
+    assert not team["passed"] and team["failure"] == "test_failure", (team, logs)
+    assert team["team"]["runs"][0]["status"] != "succeeded"
+    assert team["first_reply_passed_but_failed"] is True
+    [summary] = json.loads((out / "summary.json").read_text())
+    assert summary["first_reply_passed_but_failed"] == 1
