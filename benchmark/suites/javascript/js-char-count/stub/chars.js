@@ -1,0 +1,5 @@
+function charCount() {
+  throw new Error("not implemented");
+}
+
+module.exports = { charCount };

@@ -1,0 +1,5 @@
+function compact(values) {
+  return values.filter(Boolean);
+}
+
+module.exports = { compact };

@@ -1,0 +1,5 @@
+function compact() {
+  throw new Error("not implemented");
+}
+
+module.exports = { compact };

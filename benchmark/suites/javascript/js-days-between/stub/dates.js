@@ -1,0 +1,5 @@
+function daysBetween() {
+  throw new Error("not implemented");
+}
+
+module.exports = { daysBetween };

@@ -1,0 +1,5 @@
+function deepGet() {
+  throw new Error("not implemented");
+}
+
+module.exports = { deepGet };

@@ -1,0 +1,5 @@
+function formatCents() {
+  throw new Error("not implemented");
+}
+
+module.exports = { formatCents };

@@ -1,0 +1,5 @@
+function groupBy() {
+  throw new Error("not implemented");
+}
+
+module.exports = { groupBy };

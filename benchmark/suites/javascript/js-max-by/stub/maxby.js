@@ -1,0 +1,5 @@
+function maxBy() {
+  throw new Error("not implemented");
+}
+
+module.exports = { maxBy };

@@ -1,0 +1,5 @@
+function parseQuery() {
+  throw new Error("not implemented");
+}
+
+module.exports = { parseQuery };

@@ -1,0 +1,5 @@
+function reverseWords() {
+  throw new Error("not implemented");
+}
+
+module.exports = { reverseWords };

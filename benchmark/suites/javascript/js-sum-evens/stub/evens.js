@@ -1,0 +1,5 @@
+function sumEvens() {
+  throw new Error("not implemented");
+}
+
+module.exports = { sumEvens };

@@ -1,0 +1,5 @@
+function titleCase() {
+  throw new Error("not implemented");
+}
+
+module.exports = { titleCase };
