@@ -44,21 +44,22 @@ def disk_full_error(directory: Path, need: int, kept: Path | None) -> DiskFull:
     free = shutil.disk_usage(directory).free if directory.exists() else 0
     short = max(need - free, 0) + SPACE_MARGIN
     kept_note = f"; the {megabytes(kept.stat().st_size)} already in {kept.name} are kept and the pull resumes from there" if kept and kept.exists() and kept.stat().st_size else ""
-    return DiskFull(f"the disk is full: free {max(short // MB, 1)} MB in {directory} and run the pull again{kept_note}")
+    return DiskFull(f"the disk is full: free {-(-short // MB)} MB in {directory} and run the pull again{kept_note}")
 
 
 def check_space(directory: Path, remaining: int, part: Path | None) -> None:
     """Refuse up front a transfer that cannot fit, instead of failing at 90%."""
     directory.mkdir(parents=True, exist_ok=True)
     if remaining + SPACE_MARGIN > shutil.disk_usage(directory).free:
-        raise disk_full_error(directory, remaining + SPACE_MARGIN, part)
+        raise disk_full_error(directory, remaining, part)
 
 
 class PartWriter:
     """Appends to a ``.part`` file while hashing; on resume it first hashes what is there."""
 
-    def __init__(self, path: Path, *, resume: bool = True) -> None:
+    def __init__(self, path: Path, *, resume: bool = True, total: int | None = None) -> None:
         self.path = path
+        self.total = total  # the whole file's size when known: a full disk then says how much is missing
         path.parent.mkdir(parents=True, exist_ok=True)
         self._hash = hashlib.sha256()
         self.size = 0
@@ -77,10 +78,13 @@ class PartWriter:
         except OSError as exc:
             if disk_full(exc):
                 self._drop_unwritten()
-                raise disk_full_error(self.path.parent, len(data) + SPACE_MARGIN, self.path) from None
+                raise disk_full_error(self.path.parent, self._still_needed(len(data)), self.path) from None
             raise
         self._hash.update(data)
         self.size += len(data)
+
+    def _still_needed(self, at_least: int) -> int:
+        return max(self.total - self.size, at_least) if self.total else at_least
 
     def _drop_unwritten(self) -> None:
         # What the buffer could not flush is lost; cut the file back to what was hashed so
@@ -110,7 +114,7 @@ class PartWriter:
         except OSError as exc:
             if disk_full(exc):
                 self._drop_unwritten()
-                raise disk_full_error(self.path.parent, SPACE_MARGIN, self.path) from None
+                raise disk_full_error(self.path.parent, self._still_needed(0), self.path) from None
             raise
 
     def close(self) -> None:
@@ -170,7 +174,7 @@ def download(url: str, final: Path, *, progress: Progress, size: int | None = No
     final.parent.mkdir(parents=True, exist_ok=True)
     if size is not None:
         check_space(final.parent, size - min(part.stat().st_size if part.exists() else 0, size), part)
-    writer = PartWriter(part, resume=True)
+    writer = PartWriter(part, resume=True, total=size)
     if size is not None and writer.size > size:
         writer.truncate()
     timeout = httpx.Timeout(read_timeout, connect=connect_timeout)
@@ -200,6 +204,7 @@ def download(url: str, final: Path, *, progress: Progress, size: int | None = No
                                 progress.note(f"{label}: the server sent the whole file instead of resuming; starting again from 0")
                             writer.truncate()
                         total = size if size is not None else _total_of(response, writer.size)
+                        writer.total = total
                         if total is not None and size is None:
                             check_space(final.parent, total - writer.size, part)
                         progress.start(label, total, writer.size)

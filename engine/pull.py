@@ -38,7 +38,7 @@ def copy_in(source: Path, final: Path, *, progress: Progress, entry: CatalogEntr
     size = source.stat().st_size
     part = final.with_name(final.name + ".part")
     check_space(final.parent, size, None)
-    writer = PartWriter(part, resume=False)
+    writer = PartWriter(part, resume=False, total=size)
     try:
         progress.start(f"copying {source.name}", size)
         with open(source, "rb") as handle:

@@ -4,6 +4,7 @@ ignores Range, a wrong sha256, an unreachable hub, a disk too small; and the pro
 from __future__ import annotations
 
 import hashlib
+import json
 import io
 import os
 import socket
@@ -233,3 +234,28 @@ def test_pull_downloads_from_the_hub_named_by_crewmux_hf_endpoint(server: FileSe
     progress, out = quiet()
     assert pull("tiny:1", store, progress=progress, environ={"CREWMUX_HF_ENDPOINT": server.url}, lookup=lookup) == path
     assert "already pulled and verified" in out.getvalue() and len(server.paths) == 1
+
+
+def test_a_disk_that_fills_during_the_download_keeps_a_resumable_prefix(tmp_path: Path) -> None:
+    """For real: in the sandbox, whose /tmp is a 4 MB tmpfs."""
+    import sys
+
+    import crewmux
+    from crewmux.workspace.sandbox import Limits, Sandbox
+    from crewmux.workspace.validators.base import python_env, python_readable
+
+    probe = Sandbox()
+    if not probe.bwrap_ok:
+        pytest.skip(f"bubblewrap does not work here: {probe.bwrap_reason}")
+    worker = Path(__file__).with_name("engine_disk_full_worker.py")
+    package = Path(crewmux.__file__).resolve().parent
+    result = Sandbox(require=True, limits=Limits(tmp_mb=4)).run(
+        [sys.executable, str(worker)], cwd=tmp_path, timeout=60, env=python_env(),
+        readable=[*python_readable(), str(package), str(worker.parent)])
+    lines = [line for line in result.stdout.splitlines() if line.startswith("RESULT ")]
+    assert lines, result.stdout[-2000:] + result.stderr[-2000:]
+    found = json.loads(lines[0].removeprefix("RESULT "))
+    assert found["error"] and found["error"].startswith("the disk is full: free ") and " MB in /tmp/models and run the pull again" in found["error"]
+    assert "are kept and the pull resumes from there" in found["error"]
+    assert found["final_exists"] is False
+    assert 1 << 20 < found["kept"] < 4 << 20 and found["prefix"] is True
