@@ -20,6 +20,7 @@ def build_agents(coders: int, qa: int):
 
 
 def cmd_run(args: argparse.Namespace) -> int:
+    from crewmux.agents.llm.model_source import SCRIPTED_MODEL
     from crewmux.config import CONFIG_FILE, ConfigError, load_config
     from crewmux.protocol.rundir import RunDir
     from crewmux.workspace import git
@@ -79,7 +80,7 @@ def cmd_run(args: argparse.Namespace) -> int:
             print(f"  crewmux dashboard {run.run_id}    watch and steer it again")
             print(f"  crewmux attach {run.run_id}       see the agents' panes")
             print(f"  crewmux stop {run.run_id}         stop it")
-        if services:
+        if config.default.model == SCRIPTED_MODEL:
             from crewmux.agents.llm.model_source import HOW_TO_USE_OLLAMA
 
             print("\nThis run used the SCRIPTED demo model. " + HOW_TO_USE_OLLAMA)
@@ -99,7 +100,7 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 
 def _model_source(config, *, config_file: bool, force_scripted: bool):
-    """The config to run with and the services it needs (the scripted model server)."""
+    """The config to run with and the services it needs (embedded engines, the scripted server)."""
     import os
 
     from crewmux.agents.llm.model_source import (
@@ -110,16 +111,23 @@ def _model_source(config, *, config_file: bool, force_scripted: bool):
         ollama_answers,
         scripted_banner,
     )
+    from crewmux.agents.run_engines import engine_services, local_engine, local_model_config
     from crewmux.config import ModelConfig
     from crewmux.workspace.team_launch import Service
 
     if force_scripted:
         reason = "--scripted was given"
     else:
-        source = choose_model_source(config_file=config_file, environ=os.environ, ollama_answers=ollama_answers)
+        source = choose_model_source(config_file=config_file, environ=os.environ, ollama_answers=ollama_answers, local_engine=local_engine)
         print(f"model server: {source.reason}")
+        if source.kind == "local" and source.model:
+            config = config.model_copy(update={"default": local_model_config(source.model), "roles": {}, "escalation": None})
         if source.kind != "scripted":
-            return config, []
+            config, services = engine_services(config)
+            if config.default.provider == "local":
+                where = f"in the run's window {services[0].name}" if services else f"at {config.default.base_urls[0]}"
+                print(f"model: {config.default.model} on crewmux's embedded engine (llama.cpp, n_ctx {config.default.num_ctx}) {where}")
+            return config, services
         reason = source.reason
     port = free_loopback_port()
     scripted = ModelConfig(provider="ollama", model=SCRIPTED_MODEL, base_urls=[f"http://127.0.0.1:{port}"])

@@ -308,6 +308,16 @@ class TeamView:
         return self.config is not None and self.config.default.model == SCRIPTED_MODEL
 
     @property
+    def model_label(self) -> str:
+        """Which model the run's roles talk to, and where (the embedded engine named as such)."""
+        if self.config is None or self.scripted:
+            return ""
+        model = self.config.default
+        if model.provider == "local":
+            return f"{model.model} on the embedded engine"
+        return f"{model.model} ({model.provider})"
+
+    @property
     def sandbox_label(self) -> str:
         if self.sandbox:
             return self.sandbox

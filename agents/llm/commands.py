@@ -75,7 +75,8 @@ def cmd_fake_llm(args: argparse.Namespace) -> int:
 
 
 def add_model_flags(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--provider", choices=["ollama", "openai", "anthropic"], help="default: from crewmux.toml, else ollama")
+    p.add_argument("--provider", choices=["local", "ollama", "openai", "anthropic"],
+                   help="default: from crewmux.toml, else ollama; local: crewmux's embedded engine on a pulled model")
     p.add_argument("--base-url", action="append", metavar="URL", help="server URL (repeat for several); default: crewmux.toml, then OLLAMA_HOST / OPENAI_BASE_URL")
     p.add_argument("--role", help="start from this role's model in crewmux.toml (cto, coder, qa)")
     p.add_argument("--config", type=Path, help="crewmux.toml to read (default: ./crewmux.toml)")
@@ -141,21 +142,35 @@ def cmd_probe(args: argparse.Namespace) -> int:
     results = []
     for model in models:
         print(f"probing {model.model} ({model.provider}) with {args.runs} run(s)...", file=sys.stderr, flush=True)
+        if model.provider == "local" and not model.base_urls:
+            results.append(_probe_on_engine(model, args.runs, args.max_tokens))
+            continue
         with LLMClient(model) as client:
             results.append(probe_model(client, args.runs, args.max_tokens))
     print(format_table(results))
     return 1 if any(r.error for r in results) else 0
 
 
+def _probe_on_engine(model, runs: int, max_tokens: int):  # -> probe.ProbeResult
+    """Start the embedded engine on ``model`` for the probe's length, then stop it."""
+    from crewmux.agents.llm.client import LLMClient
+    from crewmux.agents.llm.probe import probe_model
+    from crewmux.engine.process import EngineError, EngineProcess
+
+    try:
+        engine = EngineProcess.start(model.model, n_ctx=model.num_ctx if model.num_ctx <= 32768 else 8192)
+    except EngineError as exc:
+        raise SystemExit(f"crewmux probe: {exc}") from None
+    with engine, LLMClient(engine.model_config(max_tokens=max_tokens)) as client:
+        return probe_model(client, runs, max_tokens)
+
+
 # -- init -------------------------------------------------------------------------------
 
 
 def cmd_init(args: argparse.Namespace) -> int:
-    from crewmux.agents.llm.client import LLMClient
     from crewmux.agents.llm.init_config import choose_models, render_config
-    from crewmux.agents.llm.retry import RetryPolicy
-    from crewmux.agents.llm.types import LLMError
-    from crewmux.config import CONFIG_FILE, ModelConfig, model_endpoints
+    from crewmux.config import CONFIG_FILE
     from crewmux.protocol.fsutil import atomic_write
 
     target = args.dir / CONFIG_FILE
@@ -163,21 +178,55 @@ def cmd_init(args: argparse.Namespace) -> int:
         return _fail("init", f"{target} exists; use --force to replace it", 2)
     if not args.dir.is_dir():
         return _fail("init", f"{args.dir} is not a directory", 2)
-    probe = ModelConfig(provider="ollama", timeout_connect=1.0, timeout_first_token=3.0, timeout_total=5.0)
-    url = model_endpoints(probe)[0]
-    with LLMClient(probe, retry=RetryPolicy(max_attempts=1)) as client:
-        try:
-            models = client.list_models()
-        except LLMError:
-            models = None
-    choice = choose_models(models or [])
-    atomic_write(target, render_config(choice, url if models is not None else None).encode())
-    if models is None:
-        print(f"no Ollama answered at {url} (start `ollama serve`, or set OLLAMA_HOST); wrote defaults")
-    else:
-        print(f"Ollama at {url}: {len(models)} model(s); coders use {choice.coder}, CTO and QA use {choice.planner}")
+    found = _find_models()
+    choice = choose_models(found.models)
+    if found.provider == "local":
+        choice.planner = choice.coder  # one engine on a CPU: every role shares its model
+    atomic_write(target, render_config(choice, found).encode())
+    print(found.note)
+    if found.provider != "none":
+        print(f"coders use {choice.coder}, CTO and QA use {choice.planner}")
     print(f"wrote {target}")
     return 0
+
+
+def _find_models():  # -> init_config.Found
+    """What answers here, in order: a server at OPENAI_BASE_URL, an Ollama (OLLAMA_HOST or
+    its default address), crewmux's embedded engine with pulled models."""
+    from crewmux.agents.llm.client import LLMClient
+    from crewmux.agents.llm.init_config import Found
+    from crewmux.agents.llm.retry import RetryPolicy
+    from crewmux.agents.llm.types import LLMError
+    from crewmux.agents.llm.wire import ModelInfo
+    from crewmux.config import URL_VARIABLES, ModelConfig, model_endpoints
+
+    tried = []
+    for provider in ("openai", "ollama"):
+        if provider == "openai" and not os.environ.get(URL_VARIABLES["openai"]):
+            continue
+        probe = ModelConfig(provider=provider, timeout_connect=1.0, timeout_first_token=3.0, timeout_total=5.0)
+        url = model_endpoints(probe)[0]
+        with LLMClient(probe, retry=RetryPolicy(max_attempts=1)) as client:
+            try:
+                models = client.list_models()
+            except LLMError:
+                tried.append(f"nothing answered at {url}")
+                continue
+        names = ", ".join(m.name for m in models) or "no models"
+        kind = "Ollama" if provider == "ollama" else f"OpenAI-compatible server (from {URL_VARIABLES['openai']})"
+        return Found(provider, url, models, f"{kind} found at {url} with: {names}.")
+    from crewmux.agents.run_engines import local_engine
+    from crewmux.engine.store import ModelStore
+
+    engine = local_engine()
+    if engine.model:
+        pulled = ModelStore.default().list()
+        best = [m for m in pulled if m.name == engine.model] + [m for m in pulled if m.name != engine.model]
+        models = [ModelInfo(name=m.name, size_bytes=m.size_bytes) for m in best]
+        return Found("local", None, models,
+                     f"{'; '.join(tried)}; crewmux's embedded engine with pulled model(s): {', '.join(m.name for m in best)}.")
+    return Found("none", None, [], f"{'; '.join(tried)}, and {engine.missing}. Start `ollama serve` and "
+                 "`ollama pull qwen2.5-coder:7b`, or pull a model for the embedded engine; then run `crewmux init --force`.")
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -193,11 +242,6 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--ttft", type=float, help="seconds before the first token (default: the script's, else 0.05)")
     p.add_argument("--concurrency", type=int, help="replies generated at once; others queue (default: unlimited)")
     p.add_argument("--request-log", type=Path, help="append every request received (path, headers, body) to this JSONL file")
-    p.add_argument("--api-key-file", type=Path, help="answer only requests with this key (401 otherwise): a file holding the key, or a run's secrets.json")
-    p.add_argument("--fault-rate", type=float, default=0.0, help="share of chat requests (0..1) answered with a random fault: a fault storm")
-    p.add_argument("--fault-seed", type=int, default=0, help="seed of the storm's draws")
-    p.add_argument("--fault-kinds", help="comma-separated storm faults (default: all of http_500, http_429, hang, truncated, malformed_json, midstream_error, garbage, empty)")
-    p.add_argument("--fault-hang", type=float, default=3.0, help="seconds a storm's hang lasts before the connection drops")
     p.add_argument("--api-key-file", type=Path, help="answer only requests with this key (401 otherwise): a file holding the key, or a run's secrets.json")
     p.add_argument("--fault-rate", type=float, default=0.0, help="share of chat requests (0..1) answered with a random fault: a fault storm")
     p.add_argument("--fault-seed", type=int, default=0, help="seed of the storm's draws")

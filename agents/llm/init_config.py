@@ -20,6 +20,16 @@ class ModelChoice:
     found: list[str]
 
 
+@dataclass
+class Found:
+    """What ``crewmux init`` found answering, in the order it prefers them."""
+
+    provider: str  # openai | ollama | local | none
+    url: str | None  # the server's base URL (None: the provider's default, or the local engine)
+    models: list[ModelInfo]
+    note: str  # one line for the file's head: what was found, or what to start
+
+
 def choose_models(models: list[ModelInfo]) -> ModelChoice:
     """Coders get a code model if there is one; the CTO and QA get the largest model.
 
@@ -34,12 +44,17 @@ def choose_models(models: list[ModelInfo]) -> ModelChoice:
     return ModelChoice(coder, largest.name, [m.name for m in models])
 
 
-def render_config(choice: ModelChoice, ollama_url: str | None) -> str:
+def render_config(choice: ModelChoice, found: Found) -> str:
+    """The commented crewmux.toml for the models found."""
     default_line = f'# base_urls = ["{DEFAULT_URLS["ollama"]}"]   # unset: $OLLAMA_HOST, else {DEFAULT_URLS["ollama"]}'
-    if ollama_url:
-        found = f"Ollama found at {ollama_url} with: {', '.join(choice.found) or 'no models'}."
-        base = default_line if ollama_url == DEFAULT_URLS["ollama"] else f'base_urls = ["{ollama_url}"]'
+    if found.provider == "local":
+        base = "# base_urls unset: each run starts the embedded engine itself (`crewmux serve` runs it alone)"
+    elif found.url and found.url != DEFAULT_URLS.get(found.provider):
+        base = f'base_urls = ["{found.url}"]'
     else:
-        found = f"No running Ollama was found; start `ollama serve` and `ollama pull {choice.coder}`."
         base = default_line
-    return Template(TEMPLATE.read_text()).substitute(found=found, coder=choice.coder, planner=choice.planner, base_urls=base)
+    provider = found.provider if found.provider != "none" else "ollama"
+    return Template(TEMPLATE.read_text()).substitute(
+        found=found.note, provider=provider, coder=choice.coder, planner=choice.planner, base_urls=base,
+        num_ctx=8192 if provider == "local" else 16384,
+    )

@@ -2,8 +2,9 @@
 
 Order: what the user configured (``crewmux.toml``, or a server variable such as
 ``OLLAMA_HOST``), then an Ollama answering on its default address, then crewmux's
-scripted model: a demo team with canned replies, so a first run shows a working team on
-a machine without an LLM server. The scripted model is always named as such.
+embedded engine with the best pulled model (no server at all), then crewmux's scripted
+model: a demo team with canned replies, which says what to install or pull. The scripted
+model is always named as such.
 """
 
 from __future__ import annotations
@@ -16,9 +17,12 @@ from crewmux.agents.llm.fake_script import DEMO_SCRIPT
 from crewmux.config import DEFAULT_URLS, KEY_VARIABLES, URL_VARIABLES
 
 SCRIPTED_MODEL = "crewmux-scripted-demo"
-__all__ = ["DEMO_SCRIPT", "SCRIPTED_MODEL", "ModelSource", "choose_model_source", "ollama_answers", "scripted_banner", "free_loopback_port"]
+__all__ = ["DEMO_SCRIPT", "SCRIPTED_MODEL", "LocalEngine", "ModelSource", "choose_model_source", "ollama_answers", "scripted_banner",
+           "free_loopback_port"]
 
 HOW_TO_USE_OLLAMA = """\
+To use a real model with no server at all (crewmux's embedded llama.cpp engine):
+  pip install 'crewmux[local]'  and  crewmux models pull qwen2.5-coder:1.5b   (bash scripts/run.sh does both)
 To use a real model with Ollama:
   1. install and start it:  ollama serve
   2. pull a coder model:     ollama pull qwen2.5-coder:7b
@@ -30,13 +34,23 @@ vLLM / llama.cpp / LM Studio: export OPENAI_BASE_URL=http://host:8000/v1 (see cr
 
 @dataclass(frozen=True)
 class ModelSource:
-    kind: Literal["configured", "ollama", "scripted"]
+    kind: Literal["configured", "ollama", "local", "scripted"]
     reason: str
+    model: str | None = None  # local: the pulled model the engine serves
 
 
-def choose_model_source(*, config_file: bool, environ: Mapping[str, str], ollama_answers: Callable[[], bool]) -> ModelSource:
-    """The decision from what was found; ``ollama_answers`` (a probe over the network) is
-    asked only when nothing configured decides first."""
+@dataclass(frozen=True)
+class LocalEngine:
+    """What the embedded engine could run here: the best pulled model, or why not."""
+
+    model: str | None
+    missing: str = ""  # why not: the engine is not installed, or nothing is pulled
+
+
+def choose_model_source(*, config_file: bool, environ: Mapping[str, str], ollama_answers: Callable[[], bool],
+                        local_engine: Callable[[], LocalEngine] = lambda: LocalEngine(None, "no local engine looked for")) -> ModelSource:
+    """The decision from what was found; ``ollama_answers`` (a probe over the network) and
+    ``local_engine`` (a look at the model store) are asked only when nothing before them decides."""
     if config_file:
         return ModelSource("configured", "models from crewmux.toml")
     named = [name for name in (*URL_VARIABLES.values(), *KEY_VARIABLES.values()) if environ.get(name)]
@@ -44,10 +58,11 @@ def choose_model_source(*, config_file: bool, environ: Mapping[str, str], ollama
         return ModelSource("configured", f"model server from {', '.join(named)}")
     if ollama_answers():
         return ModelSource("ollama", f"Ollama answering at {DEFAULT_URLS['ollama']}")
-    return ModelSource(
-        "scripted",
-        f"no crewmux.toml, no {URL_VARIABLES['ollama']} or {URL_VARIABLES['openai']}, and no Ollama at {DEFAULT_URLS['ollama']}",
-    )
+    nothing = f"no crewmux.toml, no {URL_VARIABLES['ollama']} or {URL_VARIABLES['openai']}, no Ollama at {DEFAULT_URLS['ollama']}"
+    local = local_engine()
+    if local.model:
+        return ModelSource("local", f"{nothing}: crewmux's embedded engine on {local.model}", model=local.model)
+    return ModelSource("scripted", f"{nothing}, and {local.missing}")
 
 
 def ollama_answers(url: str = DEFAULT_URLS["ollama"], timeout: float = 1.0) -> bool:

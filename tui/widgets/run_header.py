@@ -41,6 +41,8 @@ class RunHeader(Widget):
         text.append(f"{counts.failed} failed", style="red" if counts.failed else "")
         text.append(f" · {counts.left} left  ")
         text.append(f"{format_tokens(view.tokens)} tokens")
+        if view.model_label:
+            text.append(f"  {view.model_label}", style="cyan")
         text.append("\n ")
         label = view.sandbox_label
         warning = "UNSANDBOXED" in label.upper() or "WARNING" in label.upper()
