@@ -30,7 +30,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--episodes", help="the episode store (default: the user's data dir; 'none' keeps none)")
     p.set_defaults(func=cmd_bench)
 
-    e = sub.add_parser("episodes", help="export the stored attempts (bench tasks and team runs) as JSONL")
+    e = sub.add_parser("episodes", help="export the stored attempts (bench tasks and team runs) as JSONL",
+                       description="crewmux episodes export --sft FILE | --all FILE [--add-run RUNDIR]")
+    e.add_argument("action", nargs="?", choices=["export"], default="export", help="export (the only action)")
     e.add_argument("--db", help="the episode store (default: the user's data dir)")
     e.add_argument("--sft", metavar="FILE", help="write failed-then-fixed pairs as chat JSONL")
     e.add_argument("--all", metavar="FILE", dest="all_file", help="write every episode as JSONL")

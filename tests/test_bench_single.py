@@ -84,7 +84,7 @@ def test_wrong_then_fixed_shows_in_pass_rate_2_with_the_test_output_fed_back(tmp
     assert result["tries"][0]["failure"] == "test_failure" and result["passed_on_try"] == 2
     # The failed-then-fixed pair is what `crewmux episodes export --sft` writes.
     sft = tmp_path / "sft.jsonl"
-    assert main(["episodes", "--db", str(tmp_path / "episodes.sqlite"), "--sft", str(sft), "--all", str(tmp_path / "all.jsonl")]) == 0
+    assert main(["episodes", "export", "--db", str(tmp_path / "episodes.sqlite"), "--sft", str(sft), "--all", str(tmp_path / "all.jsonl")]) == 0
     [pair] = [json.loads(line) for line in sft.read_text().splitlines()]
     assert "return a + b" in pair["messages"][-1]["content"] and pair["failed"]["failure"] == "test_failure"
     assert len((tmp_path / "all.jsonl").read_text().splitlines()) == 2

@@ -73,6 +73,12 @@ def test_team_mode_scores_the_merged_branch_beside_single_mode(tmp_path: Path):
     with EpisodeStore(tmp_path / "ep.sqlite") as store:
         team_eps = [e for e in store.all() if e.mode == "team"]
     assert [e.outcome for e in team_eps] == ["fail", "pass"]
+    # A run made outside the bench goes into a store the same way.
+    [run_dir] = (project / ".crewmux" / "runs").iterdir()
+    sft = tmp_path / "sft.jsonl"
+    assert main(["episodes", "export", "--db", str(tmp_path / "other.sqlite"), "--add-run", str(run_dir), "--sft", str(sft)]) == 0
+    [pair] = map(json.loads, sft.read_text().splitlines())
+    assert "return a + b" in pair["messages"][-1]["content"] and "return a - b" in pair["failed"]["reply"]
 
 
 def test_a_right_first_reply_that_the_team_still_failed_is_counted(tmp_path: Path):
