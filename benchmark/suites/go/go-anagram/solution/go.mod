@@ -1,0 +1,3 @@
+module anagram
+
+go 1.19

@@ -1,0 +1,3 @@
+module capitalize
+
+go 1.19

@@ -1,0 +1,5 @@
+package capitalize
+
+func Words(s string) string {
+	return s
+}

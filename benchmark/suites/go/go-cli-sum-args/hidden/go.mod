@@ -1,0 +1,3 @@
+module sumargs
+
+go 1.19

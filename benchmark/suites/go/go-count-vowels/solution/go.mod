@@ -1,0 +1,3 @@
+module vowels
+
+go 1.19

@@ -1,0 +1,5 @@
+package vowels
+
+func Count(s string) int {
+	return -1
+}

@@ -1,0 +1,3 @@
+module maxint
+
+go 1.19

@@ -1,0 +1,3 @@
+module palindrome
+
+go 1.19

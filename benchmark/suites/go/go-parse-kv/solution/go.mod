@@ -1,0 +1,3 @@
+module kv
+
+go 1.19

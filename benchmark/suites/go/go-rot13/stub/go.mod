@@ -1,0 +1,3 @@
+module rot13
+
+go 1.19

@@ -1,0 +1,5 @@
+package rot13
+
+func Rotate(s string) string {
+	return s
+}

@@ -1,0 +1,3 @@
+module rle
+
+go 1.19

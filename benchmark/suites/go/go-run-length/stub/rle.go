@@ -1,0 +1,5 @@
+package rle
+
+func Encode(s string) string {
+	return s
+}

@@ -1,0 +1,3 @@
+module temperature
+
+go 1.19

@@ -1,0 +1,5 @@
+package matrix
+
+func Transpose(m [][]int) [][]int {
+	return m
+}

@@ -1,0 +1,5 @@
+package wordfreq
+
+func Count(text string) map[string]int {
+	return nil
+}
