@@ -1,0 +1,570 @@
+"""Faults on purpose: scripted team runs under seeded fault plans, against a fault-free run.
+
+Each run is a real team (coordinator, CTO, 2 coders, QA; real tmux on a private socket,
+real git, the real sandbox) on the scripted brief ``chaos_team.toml``, its model server a
+service of the run, in a fresh temporary project. One fault-free run first gives the
+reference: its merged tree (the git tree of the run branch) and its wall time. Then each
+run follows a fault plan drawn from ``--seed`` and the run's number:
+
+- ``kill``: SIGKILL of random agents at random moments;
+- ``kill-any``: SIGKILLs of anything in the run (agents, the supervisor, the model server);
+- ``freeze``: SIGSTOP, then SIGCONT some seconds later, of agents and the model server;
+- ``server``: the whole tmux server killed and ``crewmux resume`` run, sometimes twice in a row;
+- ``storm``: the model server answers a share of requests with a random fault (500, 429,
+  a hang, a cut stream, malformed JSON, garbage, an empty reply);
+- ``mail``: corrupted files dropped into mailboxes (a truncated message, garbage, a
+  message abandoned half-written in tmp/);
+- ``mixed``: a storm, kills and a corrupted mailbox together.
+
+For every run: the verdict, whether it hung (no final status within its budget), whether
+its merged tree is the reference's, the messages sent / handled / failed / lost and those
+handled twice (reconciled from the mail directories and the agents' own event logs: every
+message an agent sends is a ``message`` event, every one it starts on a ``received``
+event; the coordinator's state.json keeps the ids it acted on), tasks built twice (two
+completions of one task's attempt), restarts, and the wall time against the reference.
+
+    nice -n 15 python3 bench/chaos.py --runs 12 --seed 1
+
+Exit status 1 when any run hung, lost a message or built a task twice, or a run whose
+plan let it finish ended with another tree.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import signal
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from crewmux.agents.commands import build_agents
+from crewmux.agents.llm.model_source import free_loopback_port
+from crewmux.config import Budgets, Config, ModelConfig
+from crewmux.protocol.events import read_events
+from crewmux.protocol.rundir import RunDir
+from crewmux.workspace import git
+from crewmux.workspace.restart_policy import RestartPolicy
+from crewmux.workspace.runtime import FINAL_STATUSES, TeamRuntime
+from crewmux.workspace.team_launch import Service
+from crewmux.workspace.tmux import Tmux
+
+SCRIPT = Path(__file__).with_name("chaos_team.toml")
+BRIEF = "a word and line counting library with a command line"
+MODEL = "crewmux-chaos"
+FAMILIES = ("kill", "kill-any", "freeze", "server", "storm", "mail", "mixed")
+AGENTS = ("coordinator", "cto", "coder-1", "coder-2", "qa")
+SERVICE = "scripted-llm"
+GIT_ENV = {"GIT_AUTHOR_NAME": "chaos", "GIT_AUTHOR_EMAIL": "chaos@crewmux", "GIT_COMMITTER_NAME": "chaos", "GIT_COMMITTER_EMAIL": "chaos@crewmux"}
+JUNK_PREFIX = "chaos-junk-"  # files the bench drops into mailboxes itself (not messages)
+
+
+# -- fault plans (pure) ----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Fault:
+    at: float  # seconds after the team started
+    kind: str  # kill, stop, kill_server, corrupt
+    target: str = ""  # an agent, "supervisor", the service; for corrupt: a mailbox
+    seconds: float = 0.0  # stop: how long frozen; kill_server: resume again this soon after (0: once)
+
+
+@dataclass(frozen=True)
+class FaultPlan:
+    name: str
+    faults: tuple[Fault, ...] = ()
+    storm_rate: float = 0.0
+    storm_seed: int = 0
+
+    @property
+    def may_change_tree(self) -> bool:
+        """Whether the plan may rightly end with another tree: a storm can use up a
+        task's attempts with empty replies; every other plan must give the same result."""
+        return self.storm_rate > 0
+
+    def describe(self) -> str:
+        parts = [f"{f.kind}:{f.target}@{f.at:.1f}s" + (f"/{f.seconds:.1f}s" if f.seconds else "") for f in self.faults]
+        if self.storm_rate:
+            parts.insert(0, f"storm {self.storm_rate:.0%}")
+        return ", ".join(parts) or "no faults"
+
+
+def make_plan(family: str, rng: random.Random, span: float) -> FaultPlan:
+    """A plan of ``family`` with its moments spread over ``span`` seconds (the reference
+    run's wall time), drawn from ``rng``."""
+    def moment() -> float:
+        return round(rng.uniform(0.5, span * 0.85), 1)
+
+    faults: list[Fault] = []
+    storm = 0.0
+    if family == "kill":
+        faults = [Fault(moment(), "kill", rng.choice(AGENTS)) for _ in range(rng.randint(2, 4))]
+    elif family == "kill-any":
+        targets = (*AGENTS, "supervisor", SERVICE)
+        faults = [Fault(moment(), "kill", rng.choice(targets)) for _ in range(rng.randint(4, 7))]
+    elif family == "freeze":
+        targets = (*AGENTS, SERVICE)
+        faults = [Fault(moment(), "stop", rng.choice(targets), round(rng.uniform(2, 8), 1)) for _ in range(rng.randint(1, 3))]
+    elif family == "server":
+        again = round(rng.uniform(0.5, 3.0), 1) if rng.random() < 0.5 else 0.0
+        faults = [Fault(moment(), "kill_server", seconds=again)]
+    elif family == "storm":
+        storm = round(rng.uniform(0.15, 0.35), 2)
+    elif family == "mail":
+        faults = [Fault(moment(), "corrupt", rng.choice(AGENTS)) for _ in range(rng.randint(2, 4))]
+    elif family == "mixed":
+        storm = round(rng.uniform(0.1, 0.2), 2)
+        targets = (*AGENTS, "supervisor", SERVICE)
+        faults = [Fault(moment(), "kill", rng.choice(targets)) for _ in range(rng.randint(2, 3))]
+        faults.append(Fault(moment(), "corrupt", rng.choice(AGENTS)))
+    elif family != "calm":
+        raise ValueError(f"unknown fault plan family {family!r}; choose from calm, {', '.join(FAMILIES)}")
+    return FaultPlan(family, tuple(sorted(faults, key=lambda f: f.at)), storm, rng.randrange(1 << 30))
+
+
+def plan_for(seed: int, index: int, span: float, families: tuple[str, ...] = FAMILIES) -> FaultPlan:
+    """Run ``index``'s plan: families in turn, the draws from (seed, index)."""
+    return make_plan(families[index % len(families)], random.Random(seed * 100_003 + index), span)
+
+
+# -- reconciling the ledgers (pure over a finished run directory) ------------------------------
+
+
+@dataclass
+class Ledger:
+    sent: int = 0  # messages the agents sent (their message events, and files found)
+    handled: int = 0  # in the recipient's done/
+    failed: int = 0  # in failed/ (rejected or made the handler fail), junk excluded
+    lost: list[str] = field(default_factory=list)  # sent before the verdict, never handled or failed
+    redelivered: int = 0  # started on again after a restart (a received event twice)
+    acted_twice: list[str] = field(default_factory=list)  # the coordinator acted on one id twice
+    built_twice: list[str] = field(default_factory=list)  # task/attempt with two completions
+    junk_quarantined: int = 0  # the bench's corrupted files that went to failed/
+    junk_dropped: int = 0
+
+
+def reconcile(run: RunDir, junk: int = 0) -> Ledger:
+    """Where every message of a finished run ended up."""
+    ledger = Ledger(junk_dropped=junk)
+    info = run.info()
+    finished_at = _timestamp(info.finished_at) if info.finished_at else None
+    agents = [a.name for a in info.agents]
+    sent_at: dict[str, float] = {}
+    recipient: dict[str, str] = {}
+    kind: dict[str, str] = {}
+    received: dict[str, Counter[str]] = {}
+    for name in agents:
+        counts: Counter[str] = Counter()
+        for event in read_events(run.events(name)):
+            if event.kind == "message" and isinstance(event.data.get("id"), str):
+                mid = event.data["id"]
+                sent_at.setdefault(mid, event.ts)
+                recipient[mid] = str(event.data.get("recipient", ""))
+                kind[mid] = str(event.data.get("type", ""))
+            elif event.kind == "received" and isinstance(event.data.get("id"), str):
+                counts[event.data["id"]] += 1
+        received[name] = counts
+    where: dict[str, str] = {}
+    completions: Counter[tuple[str, int]] = Counter()
+    for box in run.mail_root.iterdir():
+        for state in ("tmp", "new", "cur", "done", "failed"):
+            folder = box / state
+            files = folder.rglob("*.json") if state == "cur" else folder.glob("*.json")
+            for path in files:
+                if path.name.startswith(JUNK_PREFIX):
+                    ledger.junk_quarantined += state == "failed"
+                    continue
+                mid = path.stem
+                where[mid] = state
+                recipient.setdefault(mid, box.name)
+                if mid not in kind and state not in ("done", "failed"):
+                    # Sent by the runtime or the supervisor (no event of theirs): its type.
+                    try:
+                        kind[mid] = str(json.loads(path.read_bytes()).get("type", "?"))
+                    except (OSError, ValueError):
+                        kind[mid] = "unreadable"
+                if box.name == "coordinator" and state in ("done", "failed", "new", "cur"):
+                    try:
+                        data = json.loads(path.read_bytes())
+                    except (OSError, ValueError):
+                        continue
+                    if data.get("type") == "completion":
+                        completions[(str(data.get("task_id")), int(data.get("attempt", 0)))] += 1
+    ids = set(sent_at) | {mid for mid, state in where.items() if state != "tmp"}
+    ledger.sent = len(ids)
+    for mid in sorted(ids):
+        state = where.get(mid)
+        if state == "done":
+            ledger.handled += 1
+        elif state == "failed":
+            ledger.failed += 1
+        elif finished_at is None or sent_at.get(mid, 0.0) < finished_at:
+            # Still waiting (or gone) although it was sent while the run went on. Control
+            # messages to an agent that had already stopped are not work.
+            if kind.get(mid) != "control":
+                ledger.lost.append(f"{kind.get(mid, '?')} {mid} to {recipient.get(mid, '?')}: {state or 'missing'}")
+    for name, counts in received.items():
+        ledger.redelivered += sum(n - 1 for n in counts.values() if n > 1)
+    deduped = _deduped_ids(run)
+    ledger.acted_twice = sorted(mid for mid, n in received.get("coordinator", Counter()).items() if n - deduped.get(mid, 0) > 1)
+    ledger.built_twice = sorted(f"{task}#{attempt}" for (task, attempt), n in completions.items() if n > 1)
+    return ledger
+
+
+def _deduped_ids(run: RunDir) -> Counter[str]:
+    """Ids the coordinator recognised as already handled (its log says so each time)."""
+    counts: Counter[str] = Counter()
+    try:
+        text = run.log("coordinator").read_text(errors="replace")
+    except FileNotFoundError:
+        return counts
+    for line in text.splitlines():
+        if "already handled" in line and "not acting twice" in line:
+            words = line.split()
+            i = words.index("handled")
+            if i + 2 < len(words):
+                counts[words[i + 2].rstrip(";")] += 1
+    return counts
+
+
+def _timestamp(value) -> float:
+    from datetime import datetime
+
+    if isinstance(value, datetime):
+        return value.timestamp()
+    return datetime.fromisoformat(str(value).replace("Z", "+00:00")).timestamp()
+
+
+def restarts(run: RunDir) -> dict[str, int]:
+    """Restarts by the supervisor (its restart events), by name; and the supervisor's own
+    returns (each start after the first that no resume explains), under ``supervisor``."""
+    counts: Counter[str] = Counter()
+    for path in run.events_dir.glob("*.jsonl"):
+        for event in read_events(path):
+            if event.kind == "restart":
+                counts[event.agent] += 1
+    try:
+        starts = run.log("supervisor").read_text(errors="replace").count("supervising run ")
+    except FileNotFoundError:
+        starts = 0
+    return dict(counts) | ({"supervisor": starts - 1} if starts > 1 else {})
+
+
+# -- running one team (I/O) ------------------------------------------------------------------------
+
+
+@dataclass
+class Outcome:
+    plan: FaultPlan
+    status: str  # the final status, or "hung"
+    reason: str
+    wall: float
+    tree: str | None
+    ledger: Ledger
+    restarts: dict[str, int]
+    supervisor_returns: int = 0
+    resumes: int = 0
+    done: list[str] = field(default_factory=list)  # faults carried out
+    skipped: list[str] = field(default_factory=list)  # faults whose target was not there
+    storm_faults: int = 0
+    run_dir: str = ""
+
+    @property
+    def hung(self) -> bool:
+        return self.status == "hung"
+
+
+def new_project(parent: Path) -> Path:
+    project = Path(tempfile.mkdtemp(prefix="chaos-", dir=parent))
+    env = {**os.environ, **GIT_ENV}
+    subprocess.run(["git", "init", "-q", "-b", "main"], cwd=project, check=True)
+    (project / "README.md").write_text("# tally\n")
+    (project / ".git" / "info" / "exclude").write_text(".crewmux/\n")
+    subprocess.run(["git", "add", "README.md"], cwd=project, check=True)
+    subprocess.run(["git", "commit", "-q", "-m", "init"], cwd=project, check=True, env=env)
+    return project
+
+
+class TeamRun:
+    """One scripted team run with its fault plan carried out while it goes on."""
+
+    def __init__(self, parent: Path, plan: FaultPlan, *, budget: float, socket: str) -> None:
+        self.plan = plan
+        self.budget = budget
+        self.socket = socket
+        self.project = new_project(parent)
+        self.port = free_loopback_port()
+        self.rng = random.Random(plan.storm_seed)
+        self.done: list[str] = []
+        self.skipped: list[str] = []
+        self.junk = 0
+        self.resumes = 0
+
+    def start(self) -> None:
+        url = f"http://127.0.0.1:{self.port}"
+        model = ModelConfig(provider="ollama", model=MODEL, base_urls=[url], timeout_connect=2.0, timeout_first_token=5.0, timeout_total=60.0)
+        config = Config(default=model, coders=2, budgets=Budgets(wall_seconds=self.budget), tmux_socket=self.socket)
+        git.ensure_repo(self.project)
+        self.run = RunDir.create(self.project, BRIEF, build_agents(2, 1), config=config.model_dump(mode="json"))
+        argv = [sys.executable, "-m", "crewmux", "fake-llm", "--script", str(SCRIPT), "--port", str(self.port),
+                "--request-log", str(self.run.path / "model-requests.jsonl")]  # fmt: skip
+        if self.plan.storm_rate:
+            argv += ["--fault-rate", str(self.plan.storm_rate), "--fault-seed", str(self.plan.storm_seed)]
+        service = Service(name=SERVICE, argv=argv, url=url)
+        # A faster supervisor than the default, as a test team's: the bench is about what
+        # is lost, not about the default backoff's seconds.
+        self.runtime = TeamRuntime(self.socket, services=[service], check_interval=1.0, restart_policy=RestartPolicy(backoff_base=0.5, backoff_max=8.0))
+        self.runtime.start(self.run)
+        self.started = time.monotonic()
+
+    def status(self) -> str | None:
+        try:
+            return self.run.info().status
+        except (OSError, ValueError):
+            return None
+
+    def drive(self) -> Outcome:
+        """Carry out the plan until the run ends or its budget (and a grace) is spent."""
+        deadline = self.started + self.budget + 30.0
+        pending = list(self.plan.faults)
+        while True:
+            status = self.status()
+            if status in FINAL_STATUSES:
+                break
+            now = time.monotonic()
+            if now >= deadline:
+                status = "hung"
+                break
+            while pending and now - self.started >= pending[0].at:
+                self._inject(pending.pop(0))
+            time.sleep(0.1)
+        wall = time.monotonic() - self.started
+        if status != "hung":
+            self._settle()
+        self._teardown()
+        info = self.run.info()
+        return Outcome(
+            plan=self.plan,
+            status=status,
+            reason=info.reason,
+            wall=wall,
+            tree=tree_of(self.project, f"crewmux/{self.run.run_id}"),
+            ledger=reconcile(self.run, self.junk),
+            restarts=restarts(self.run),
+            resumes=self.resumes,
+            done=self.done,
+            skipped=self.skipped,
+            storm_faults=_storm_faults(self.run),
+            run_dir=str(self.run.path),
+        )
+
+    # -- faults ----------------------------------------------------------------------------
+    def _pid(self, target: str) -> int | None:
+        panes = self.runtime.panes(self.run)
+        if target == "supervisor":
+            pane = panes.supervisor
+        elif target == SERVICE:
+            pane = panes.services.get(SERVICE)
+        else:
+            pane = panes.agents.get(target)
+        return pane.pid if pane is not None and not pane.dead else None
+
+    def _inject(self, fault: Fault) -> None:
+        label = f"{fault.kind}:{fault.target}@{time.monotonic() - self.started:.1f}s"
+        if fault.kind in ("kill", "stop"):
+            pid = self._pid(fault.target)
+            if pid is None:
+                self.skipped.append(label)
+                return
+            try:
+                if fault.kind == "kill":
+                    os.kill(pid, signal.SIGKILL)
+                else:
+                    os.kill(pid, signal.SIGSTOP)
+                    threading.Timer(fault.seconds, _cont, (pid,)).start()
+            except ProcessLookupError:
+                self.skipped.append(label)
+                return
+        elif fault.kind == "kill_server":
+            Tmux(self.socket).kill_server()
+            self._resume()
+            if fault.seconds:
+                time.sleep(fault.seconds)
+                Tmux(self.socket).kill_server()
+                self._resume()
+        elif fault.kind == "corrupt":
+            self._corrupt(fault.target)
+        self.done.append(label)
+
+    def _resume(self) -> None:
+        """What a user does after losing the tmux server: ``crewmux resume RUN``."""
+        subprocess.run([sys.executable, "-m", "crewmux", "resume", self.run.run_id, "-C", str(self.project)],
+                       capture_output=True, text=True, timeout=60)  # fmt: skip
+        self.resumes += 1
+
+    def _corrupt(self, box_name: str) -> None:
+        """A truncated copy of a real message and a garbage file in ``new/``, and a message
+        abandoned half-written in ``tmp/`` (a writer that died)."""
+        box = self.run.mailbox(box_name)
+        sample = next(iter(sorted((self.run.mail_root).glob("*/done/*.json"))), None)
+        body = sample.read_bytes() if sample else b'{"type": "completion", "id": "x"}'
+        n = self.junk
+        (box / "tmp" / f"{JUNK_PREFIX}{n}a.json").write_bytes(body[: len(body) // 2])
+        (box / "new" / f"{JUNK_PREFIX}{n}b.json").write_bytes(body[: len(body) // 2])
+        (box / "new" / f"{JUNK_PREFIX}{n}c.json").write_bytes(bytes(self.rng.randrange(256) for _ in range(64)))
+        self.junk += 3
+
+    # -- ending ----------------------------------------------------------------------------
+    def _settle(self) -> None:
+        """Give the supervisor its time to stop the agents (they move their last messages
+        to done/), as `crewmux run --headless` does before it closes the session."""
+        deadline = time.monotonic() + 25
+        while time.monotonic() < deadline:
+            panes = self.runtime.panes(self.run)
+            if not any(not p.dead for p in panes.agents.values()):
+                return
+            time.sleep(0.3)
+
+    def _teardown(self) -> None:
+        Tmux(self.socket).kill_server()
+
+
+def _cont(pid: int) -> None:
+    try:
+        os.kill(pid, signal.SIGCONT)
+    except ProcessLookupError:
+        pass
+
+
+def _storm_faults(run: RunDir) -> int:
+    try:
+        lines = (run.path / "model-requests.jsonl").read_text().splitlines()
+    except FileNotFoundError:
+        return 0
+    return sum('"rule": "storm:' in line for line in lines)
+
+
+def tree_of(project: Path, branch: str) -> str | None:
+    proc = subprocess.run(["git", "rev-parse", f"{branch}^{{tree}}"], cwd=project, capture_output=True, text=True)
+    return proc.stdout.strip() if proc.returncode == 0 else None
+
+
+def run_one(parent: Path, plan: FaultPlan, *, budget: float, socket: str) -> Outcome:
+    team = TeamRun(parent, plan, budget=budget, socket=socket)
+    try:
+        team.start()
+        return team.drive()
+    finally:
+        Tmux(socket).kill_server()
+
+
+# -- figures ---------------------------------------------------------------------------------------
+
+
+@dataclass
+class Verdicts:
+    """A run judged against the reference."""
+
+    same_tree: bool
+    clear_verdict: bool
+    failures: list[str]
+
+
+def judge(outcome: Outcome, reference: Outcome) -> Verdicts:
+    failures: list[str] = []
+    same = outcome.tree is not None and outcome.tree == reference.tree
+    clear = outcome.status in FINAL_STATUSES
+    if outcome.hung:
+        failures.append(f"hung: no verdict within {outcome.wall:.0f} s")
+    if outcome.ledger.lost:
+        failures.append(f"lost {len(outcome.ledger.lost)} message(s): {'; '.join(outcome.ledger.lost[:3])}")
+    if outcome.ledger.built_twice:
+        failures.append(f"built twice: {', '.join(outcome.ledger.built_twice)}")
+    if outcome.ledger.acted_twice:
+        failures.append(f"coordinator acted twice on {', '.join(outcome.ledger.acted_twice[:3])}")
+    if not same and not outcome.plan.may_change_tree and clear:
+        failures.append(f"another tree ({outcome.status}: {outcome.reason})")
+    return Verdicts(same, clear, failures)
+
+
+def print_row(i: int, outcome: Outcome, verdicts: Verdicts, reference: Outcome) -> None:
+    ledger = outcome.ledger
+    overhead = outcome.wall / reference.wall - 1 if reference.wall else 0.0
+    restarts_total = sum(outcome.restarts.values())
+    print(
+        f"{i:>3} {outcome.plan.name:<9} {outcome.status:<9} tree={'same' if verdicts.same_tree else 'DIFF'} "
+        f"wall={outcome.wall:5.1f}s ({overhead:+.0%}) msgs sent={ledger.sent} handled={ledger.handled} failed={ledger.failed} "
+        f"lost={len(ledger.lost)} redelivered={ledger.redelivered} twice={len(ledger.acted_twice)} built2x={len(ledger.built_twice)} "
+        f"restarts={restarts_total} resumes={outcome.resumes} storm={outcome.storm_faults} junk={ledger.junk_quarantined}/{ledger.junk_dropped}",
+        flush=True,
+    )
+    print(f"      plan: {outcome.plan.describe()}; done {len(outcome.done)}, skipped {len(outcome.skipped)}", flush=True)
+    if outcome.restarts:
+        print(f"      restarts: {', '.join(f'{k} {v}' for k, v in sorted(outcome.restarts.items()))}")
+    for failure in verdicts.failures:
+        print(f"      !! {failure}  [{outcome.run_dir}]", flush=True)
+
+
+def print_totals(rows: list[tuple[Outcome, Verdicts]], reference: Outcome) -> None:
+    print("\nper plan:")
+    print(f"  {'plan':<9} {'runs':>4} {'same tree':>9} {'verdict':>7} {'hung':>4} {'sent':>5} {'handled':>7} {'lost':>4} {'2x':>3} {'built2x':>7} {'restarts':>8} {'overhead':>8}")
+    names = [name for name in ("calm", *FAMILIES) if any(o.plan.name == name for o, _ in rows)]
+    for name in [*names, "total"]:
+        group = [(o, v) for o, v in rows if name == "total" or o.plan.name == name]
+        if not group:
+            continue
+        overhead = sum(o.wall for o, _ in group) / (reference.wall * len(group)) - 1
+        print(
+            f"  {name:<9} {len(group):>4} {sum(v.same_tree for _, v in group):>9} {sum(v.clear_verdict for _, v in group):>7} "
+            f"{sum(o.hung for o, _ in group):>4} {sum(o.ledger.sent for o, _ in group):>5} {sum(o.ledger.handled for o, _ in group):>7} "
+            f"{sum(len(o.ledger.lost) for o, _ in group):>4} {sum(len(o.ledger.acted_twice) for o, _ in group):>3} "
+            f"{sum(len(o.ledger.built_twice) for o, _ in group):>7} {sum(sum(o.restarts.values()) for o, _ in group):>8} {overhead:>+8.0%}"
+        )
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=7, help="fault runs after the fault-free one (default 7: one per plan family)")
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--plans", help=f"comma-separated plan families (default: all of {', '.join(FAMILIES)})")
+    parser.add_argument("--budget", type=float, default=0, help="seconds each run may take (default: 4x the fault-free run + 60)")
+    parser.add_argument("--keep", action="store_true", help="keep the temporary projects (their paths are printed)")
+    args = parser.parse_args(argv)
+    families = tuple(args.plans.split(",")) if args.plans else FAMILIES
+    tmp = Path(tempfile.mkdtemp(prefix="crewmux-chaos-"))
+    os.environ["TMUX_TMPDIR"] = str(tmp)  # a private tmux socket directory: never the user's server
+    os.environ.pop("TMUX", None)
+    try:
+        print(f"chaos: seed {args.seed}, {args.runs} fault runs, plans {', '.join(families)}; projects under {tmp}", flush=True)
+        reference = run_one(tmp, FaultPlan("calm"), budget=args.budget or 300.0, socket=f"chaos-{os.getpid()}-ref")
+        if reference.status != "succeeded" or reference.ledger.lost:
+            print(f"the fault-free run did not succeed cleanly ({reference.status}: {reference.reason}); see {reference.run_dir}")
+            return 2
+        budget = args.budget or 4 * reference.wall + 60
+        print(f"reference: {reference.status} in {reference.wall:.1f} s, tree {reference.tree}, {reference.ledger.sent} messages; budget per run {budget:.0f} s", flush=True)
+        rows: list[tuple[Outcome, Verdicts]] = []
+        for i in range(args.runs):
+            plan = plan_for(args.seed, i, reference.wall, families)
+            outcome = run_one(tmp, plan, budget=budget, socket=f"chaos-{os.getpid()}-{i}")
+            verdicts = judge(outcome, reference)
+            print_row(i, outcome, verdicts, reference)
+            rows.append((outcome, verdicts))
+        print_totals(rows, reference)
+        failed = [i for i, (_, v) in enumerate(rows) if v.failures]
+        print(f"\n{len(rows) - len(failed)}/{len(rows)} runs kept every promise" + (f"; failing runs: {failed}" if failed else ""))
+        return 1 if failed else 0
+    finally:
+        if not args.keep:
+            subprocess.run(["rm", "-rf", str(tmp)], check=False)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
