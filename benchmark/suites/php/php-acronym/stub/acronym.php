@@ -1,0 +1,6 @@
+<?php
+
+function acronym(string $phrase): string
+{
+    return '';
+}

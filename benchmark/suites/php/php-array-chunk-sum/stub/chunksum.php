@@ -1,0 +1,6 @@
+<?php
+
+function chunkSums(array $numbers, int $size): array
+{
+    return [];
+}

@@ -1,0 +1,6 @@
+<?php
+
+function cartTotal(array $items): float
+{
+    return -1.0;
+}

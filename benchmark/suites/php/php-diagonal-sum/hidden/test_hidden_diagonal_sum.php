@@ -1,0 +1,43 @@
+<?php
+declare(strict_types=1);
+
+require __DIR__ . '/diagonal.php';
+
+$passed = 0;
+$failed = 0;
+
+function check(string $label, $got, $want): void
+{
+    global $passed, $failed;
+    if ($got === $want) {
+        $passed++;
+    } else {
+        $failed++;
+        fwrite(STDERR, "FAIL $label: got " . var_export($got, true) . ", want " . var_export($want, true) . "\n");
+    }
+}
+
+function throws(string $label, callable $fn, string $class): void
+{
+    global $passed, $failed;
+    try {
+        $fn();
+        $failed++;
+        fwrite(STDERR, "FAIL $label: no $class thrown\n");
+    } catch (Throwable $e) {
+        if ($e instanceof $class) {
+            $passed++;
+        } else {
+            $failed++;
+            fwrite(STDERR, "FAIL $label: " . get_class($e) . " thrown, want $class\n");
+        }
+    }
+}
+
+check('case 1: ' . 'diagonalSum([[1, 2, 3], [4, 5, 6], [7, 8, 9]])', diagonalSum([[1, 2, 3], [4, 5, 6], [7, 8, 9]]), 25);
+check('case 2: ' . 'diagonalSum([])', diagonalSum([]), 0);
+check('case 3: ' . 'diagonalSum([[5]])', diagonalSum([[5]]), 5);
+check('case 4: ' . 'diagonalSum([[1, 2], [3, 4]])', diagonalSum([[1, 2], [3, 4]]), 10);
+
+echo "$passed passed, $failed failed\n";
+exit($failed === 0 ? 0 : 1);

@@ -1,0 +1,6 @@
+<?php
+
+function fibonacci(int $n): array
+{
+    return [];
+}

@@ -1,0 +1,6 @@
+<?php
+
+function isPrime(int $n): bool
+{
+    return true;
+}

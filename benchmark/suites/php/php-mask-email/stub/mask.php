@@ -1,0 +1,6 @@
+<?php
+
+function maskEmail(string $email): string
+{
+    return $email;
+}

@@ -1,0 +1,6 @@
+<?php
+
+function ordinal(int $n): string
+{
+    return (string) $n;
+}

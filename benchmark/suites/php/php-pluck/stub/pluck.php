@@ -1,0 +1,6 @@
+<?php
+
+function pluck(array $rows, string $key): array
+{
+    return [null];
+}

@@ -1,0 +1,6 @@
+<?php
+
+function slugify(string $title): string
+{
+    return '';
+}
