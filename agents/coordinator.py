@@ -21,7 +21,7 @@ from collections import defaultdict
 from contextlib import contextmanager
 from typing import Iterator
 
-from crewmux.agents import scheduler
+from crewmux.agents import escalation, scheduler
 from crewmux.agents.context import signatures
 from crewmux.agents.integration import integrate
 from crewmux.agents.loop import Agent
@@ -64,6 +64,11 @@ class Coordinator(Agent):
         self.sandbox = Sandbox.from_config(self.config.sandbox)
         self.pycheck = ResidentPyCheck(self.sandbox, self.integration, timeout=self.config.sandbox.timeout)
         self.timing: dict[str, float] = defaultdict(float)
+        coder_model = self.config.for_role("coder")
+        bigger = escalation.bigger_model(self.config, "coder", escalation.pulled_local_models())
+        self._ladder = escalation.build_ladder(self.config.budgets, coder_model, bigger)
+        self.console.line("escalation ladder: " + " -> ".join(self._ladder.names())
+                          + (f" (bigger model: {bigger.model})" if bigger else " (no bigger model: none configured or pulled)"))
         self.console.line(self.sandbox.describe())
         agents = self.info.agents
         self.cto = next((a.name for a in agents if a.role == "cto"), "cto")
@@ -291,21 +296,27 @@ class Coordinator(Agent):
             record = self.state.tasks[task_id]
             task = self.plan.task(task_id)
             attempt = len(record.attempts) + 1
-            escalated = len(record.attempts) >= self.config.budgets.escalate_after
-            model = (self.config.escalation_model("coder") if escalated else self.config.for_role("coder")).model
+            rung = self._ladder.rung(attempt)
+            escalated = escalation.is_escalation(rung)
+            model = rung.model or self.config.for_role("coder").model
+            contracts = {dep: self.plan.task(dep).contract for dep in task.depends_on
+                         if dep in {t.id for t in self.plan.tasks} and not self.plan.task(dep).contract.empty()}
             feedback = record.attempts[-1].findings if record.attempts else ""
             previous = record.attempts[-1].commit if record.attempts else None
             dep_files = [f for dep in task.depends_on for f in self.plan.task(dep).files if (self.integration / f).is_file()]
             record.status = "running"
             record.assignee = coder
-            record.attempts.append(AttemptRecord(attempt=attempt, coder=coder, escalated=escalated, model=model, started_at=time.time()))
+            record.attempts.append(AttemptRecord(attempt=attempt, coder=coder, escalated=escalated, rung=rung.name, model=model,
+                                                 started_at=time.time()))
             self.send(TaskAssignment(
                 run_id=self.run_id, sender=self.name, recipient=coder, task_id=task_id, task=task, attempt=attempt,
                 branch=f"{self.branch}-{task_id}-a{attempt}", base_ref=base, feedback=feedback,
                 context=signatures(self.integration, dep_files) if dep_files else "", escalated=escalated,
-                previous_commit=previous,
+                previous_commit=previous, rung=rung, dependency_contracts=contracts,
             ))
-            self.console.line(f"-> {task_id} attempt {attempt} to {coder}{' (escalated to ' + model + ')' if escalated else ''}")
+            self.events.emit("status", status=self.status, task_id=task_id, attempt=attempt,
+                             text=f"{task_id} attempt {attempt}: {rung.name} ({model})", data={"rung": rung.name, "model": model})
+            self.console.line(f"-> {task_id} attempt {attempt} to {coder}: rung {rung.name}{' (escalated to ' + model + ')' if escalated else ''}")
         self.set_status("waiting" if self._active() else "idle", task_id="")
 
     def _active(self) -> bool:
@@ -326,13 +337,15 @@ class Coordinator(Agent):
         record, attempt = current
         assert self.plan is not None
         attempt.commit = message.commit
+        attempt.candidates = [message.commit, *message.candidates] if message.candidates else []
         attempt.tokens += message.tokens
         self.state.tokens += message.tokens
         reviewer = self._reviewer()
         record.status = "in_review"
         record.reviewer = reviewer
         self.send(ReviewRequest(run_id=self.run_id, sender=self.name, recipient=reviewer, task_id=record.id,
-                                task=self.plan.task(record.id), attempt=message.attempt, commit=message.commit, files=message.files))
+                                task=self.plan.task(record.id), attempt=message.attempt, commit=message.commit, files=message.files,
+                                candidates=message.candidates))
         self.console.line(f"<- {record.id} attempt {message.attempt} built by {message.sender}; review by {reviewer}")
         self._dispatch()
 
@@ -367,6 +380,8 @@ class Coordinator(Agent):
             return
         record, attempt = current
         attempt.findings = message.findings
+        if message.candidate:
+            attempt.commit = message.candidate  # best-of-N: the candidate QA judged last (the one kept, on a pass)
         if message.verdict != "pass":
             attempt.verdict = "fail"
             self.console.line(f"<- {record.id} attempt {message.attempt} rejected by QA")
@@ -407,7 +422,7 @@ class Coordinator(Agent):
         decision = scheduler.after_failure(record, self.config.budgets)
         if decision.action == "retry":
             record.status = "pending"
-            self.console.line(f"   {record.id}: retry as attempt {decision.attempt}{' (escalated)' if decision.escalated else ''}")
+            self.console.line(f"   {record.id}: retry as attempt {decision.attempt}, rung {self._ladder.rung(decision.attempt).name}")
         elif self._may_split(record):
             self._request_split(record)
         else:

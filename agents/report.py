@@ -48,6 +48,9 @@ class AttemptLine:
     tokens: int
     tps: float | None
     findings: str
+    rung: str = ""  # the escalation ladder's rung: first, retry, think, best_of_n, bigger_model
+    commit: str | None = None  # the coder's commit of this attempt (best_of_n: the candidate kept or judged last)
+    candidates: list[str] = field(default_factory=list)  # best_of_n: every candidate commit
 
 
 @dataclass
@@ -115,7 +118,7 @@ def build_report(run: RunDir, state: RunState, status: str, reason: str, checks:
             task_usage.generation_seconds += usage.generation_seconds
             seconds = round((a.finished_at or finished) - a.started_at, 2) if a.started_at else 0.0
             history.append(AttemptLine(a.attempt, a.coder, a.escalated, a.model, a.verdict, seconds, usage.tokens or a.tokens,
-                                       usage.tps, a.findings[:1500]))
+                                       usage.tps, a.findings[:1500], a.rung, a.commit, list(a.candidates)))
         passed_on = next((a.attempt for a in record.attempts if a.verdict == "pass"), None) if record.status == "passed" else None
         tasks.append(TaskLine(
             id=record.id, title=record.title, status=record.status, attempts=len(record.attempts), passed_on_try=passed_on,
@@ -179,7 +182,8 @@ def render_markdown(report: dict) -> str:
             lines.append(f"### {t['id']} {t['title']}: {t['status']}" + (f" — {t['reason']}" if t["reason"] else ""))
             for h in t["history"]:
                 esc = ", escalated" if h["escalated"] else ""
-                lines.append(f"- attempt {h['attempt']} ({h['coder']}, {h['model']}{esc}): {h['verdict'] or 'unfinished'}")
+                rung = f", rung {h['rung']}" if h.get("rung") else ""
+                lines.append(f"- attempt {h['attempt']} ({h['coder']}, {h['model']}{rung}{esc}): {h['verdict'] or 'unfinished'}")
                 if h["findings"] and h["verdict"] != "pass":
                     lines += ["  ```", *("  " + line for line in h["findings"].splitlines()[:20]), "  ```"]
     if report["final_checks"]:
