@@ -11,11 +11,14 @@ from __future__ import annotations
 
 import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
+from crewmux.agents.contract import render_contract
 from crewmux.agents.edit_format import EditError, ParsedReply, apply_edit, parse_reply
 from crewmux.agents.llm.types import ChatMessage, LLMError
 from crewmux.agents.loop import Agent, AgentStopped
+from crewmux.agents.prompt_budget import Part, fit, prompt_budget
 from crewmux.agents.prompting import Talker, prompt
 from crewmux.agents.stuck import StuckDetector
 from crewmux.config import ModelConfig
@@ -28,7 +31,11 @@ from crewmux.workspace.validators.resident import ResidentPyCheck
 
 COORDINATOR = "coordinator"
 FIX_ROUNDS = 2  # replies after the first one, each with the syntax errors in front of it
-CURRENT_FILE_CHARS = 6000
+# The headings the task prompt adds around its parts, counted in its budget.
+FRAME_TEXT = ("What the tasks before yours made (signatures; use them as they are):"
+              "What the tasks before yours promise (their contracts; rely on exactly these):"
+              "Your task's contract (build exactly this interface; others and QA rely on it):"
+              "This is attempt 10. The previous attempt was rejected; fix exactly this:")
 MALFORMED = "malformed"  # a reply whose files could not be read or written
 SYNTAX = "syntax"  # a reply whose files failed the syntax check
 
@@ -64,8 +71,9 @@ class Coder(Agent):
         task = job.task
         started = time.monotonic()
         self.set_status("thinking", task_id=task.id, attempt=job.attempt)
-        model = self.config.escalation_model("coder") if job.escalated else self.config.for_role("coder")
-        self.console.line(f"== {task.id} attempt {job.attempt}: {task.title} ({model.model}{', escalated' if job.escalated else ''})")
+        model = self._model(job)
+        self.console.line(f"== {task.id} attempt {job.attempt}: {task.title} ({model.model}, rung {job.rung.name}"
+                          f"{', thinking' if model.think else ''}{', escalated' if job.escalated else ''})")
         try:
             git.add_worktree(self.run.project_dir, self.worktree, job.base_ref)
         except git.GitError as exc:
@@ -79,12 +87,28 @@ class Coder(Agent):
         finally:
             checkout.join()
 
+    def _model(self, job: TaskAssignment) -> ModelConfig:
+        """The model of this attempt's rung: the role's, a bigger one, thinking switched on."""
+        model = self.config.for_role("coder")
+        rung = job.rung
+        if rung.model and rung.model != model.model:
+            escalation = self.config.escalation
+            if escalation is not None and escalation.model == rung.model:
+                model = escalation
+            else:  # a bigger pulled model on the same engine
+                model = model.model_copy(update={"model": rung.model, **({"provider": rung.provider} if rung.provider else {})})
+        elif job.escalated and not rung.model:
+            model = self.config.escalation_model("coder")  # an assignment from before the ladder
+        if rung.think is not None:
+            model = model.model_copy(update={"think": rung.think})
+        return model
+
     def _build(self, job: TaskAssignment, model: ModelConfig, checkout: Checkout, started: float) -> None:
         task = job.task
         if task.language == "python" or "python" in languages(task.files):
             self.pycheck.warm()  # it starts while the model thinks
         system = prompt("coder_search_replace" if self.config.edit_format == "search_replace" else "coder")
-        messages = [ChatMessage("system", system), ChatMessage("user", self._task_prompt(job))]
+        messages = [ChatMessage("system", system), ChatMessage("user", self._task_prompt(job, model, system))]
         stuck = StuckDetector()
         tokens = 0
         errors = ""
@@ -96,29 +120,28 @@ class Coder(Agent):
                 messages.append(ChatMessage("user", _steer_text(notes)))
             self.set_status("thinking")
             try:
-                result = self.talker.chat(messages, model, task=task.id, attempt=job.attempt)
+                if round_no == 0 and len(job.rung.temperatures) > 1:
+                    results = self._candidates(messages, model, job)
+                    result = results[0]
+                else:
+                    results = []
+                    result = self.talker.chat(messages, model, task=task.id, attempt=job.attempt, rung=job.rung.name)
             except LLMError as exc:
                 self._report(job, "llm", str(exc))
                 return
-            tokens += result.stats.prompt_tokens + result.stats.completion_tokens
+            tokens += sum(r.stats.prompt_tokens + r.stats.completion_tokens for r in (results or [result]))
             failed = checkout.wait()
             if failed:
                 self._report(job, "git", str(failed), tokens=tokens)
                 return
-            self.set_status("writing")
-            now, errors = self._write(parse_reply(result.text))
-            written += [path for path in now if path not in written]
-            if errors:
-                self._problem(job, MALFORMED, errors)
+            if results:
+                kept, result, written, errors = self._check_candidates(job, results)
+                if kept:
+                    self._send_completion(job, kept, written, tokens, time.monotonic() - started)
+                    return
             else:
-                self.set_status("validating")
-                checks = syntax_checks(Context(self.worktree, written, self.sandbox, timeout=self.config.sandbox.timeout,
-                                                pycheck=self.pycheck))
-                errors = format_findings(checks, self.worktree)
-                for check in checks:
-                    self.console.line(f"   {check.name}: {check.status} {check.detail.splitlines()[0] if check.detail else ''}")
-                if errors:
-                    self._problem(job, SYNTAX, errors)
+                now, errors = self._write_and_check(job, result.text, written)
+                written += [path for path in now if path not in written]
             if not errors:
                 self._complete(job, written, tokens, time.monotonic() - started)
                 return
@@ -130,24 +153,114 @@ class Coder(Agent):
             messages += [ChatMessage("assistant", result.text), ChatMessage("user", prompt("coder_fix", errors=errors))]
         self._report(job, "invalid_reply", f"still failing the syntax check after {1 + FIX_ROUNDS} replies:\n{errors}", tokens=tokens)
 
+    def _write_and_check(self, job: TaskAssignment, text: str, written: list[str] | None = None) -> tuple[list[str], str]:
+        """Write one reply's files and syntax-check them; (paths written, errors)."""
+        self.set_status("writing")
+        now, errors = self._write(parse_reply(text))
+        files = [*(written or []), *(p for p in now if p not in (written or []))]
+        if errors:
+            self._problem(job, MALFORMED, errors)
+            return now, errors
+        self.set_status("validating")
+        checks = syntax_checks(Context(self.worktree, files, self.sandbox, timeout=self.config.sandbox.timeout, pycheck=self.pycheck))
+        errors = format_findings(checks, self.worktree)
+        for check in checks:
+            self.console.line(f"   {check.name}: {check.status} {check.detail.splitlines()[0] if check.detail else ''}")
+        if errors:
+            self._problem(job, SYNTAX, errors)
+        return now, errors
+
+    # -- best-of-N: candidates at different temperatures, the first QA passes is kept -----------
+    def _candidates(self, messages: list[ChatMessage], model: ModelConfig, job: TaskAssignment) -> list:
+        """One reply per temperature, asked side by side (the engine queues or batches them)."""
+        temps = job.rung.temperatures
+        self.console.line(f"   asking for {len(temps)} candidates at temperatures {', '.join(str(t) for t in temps)}")
+        with ThreadPoolExecutor(max_workers=len(temps), thread_name_prefix="candidate") as pool:
+            futures = [pool.submit(self.talker.chat, messages, model.model_copy(update={"temperature": t}), task=job.task.id,
+                                   attempt=job.attempt, rung=job.rung.name, quiet=True) for t in temps]
+            results, failures = [], []
+            for future in futures:
+                try:
+                    results.append(future.result())
+                except LLMError as exc:
+                    failures.append(exc)
+        if not results:
+            raise failures[0]
+        return results
+
+    def _check_candidates(self, job: TaskAssignment, results: list) -> tuple[list[str], object, list[str], str]:
+        """Each candidate written from the task's base on its own branch and syntax-checked;
+        the ones that pass are committed. (commits kept, last reply, its files, its errors)."""
+        kept: list[str] = []
+        files: list[str] = []
+        last_errors, last, last_written = "", results[-1], []
+        for number, result in enumerate(results, start=1):
+            if number > 1:
+                git.checkout_fresh(self.worktree, job.base_ref, branch=f"{job.branch}-c{number}")
+            now, errors = self._write_and_check(job, result.text)
+            if errors:
+                self.console.line(f"   candidate {number}: not kept: {errors.splitlines()[0]}")
+                last_errors, last, last_written = errors, result, now
+                continue
+            commit = git.commit_all(self.worktree, f"crewmux {job.task.id} attempt {job.attempt} candidate {number}: {job.task.title}")
+            kept.append(commit or git.rev(self.worktree))
+            files += [p for p in now if p not in files]
+            self.console.line(f"   candidate {number}: {kept[-1][:10]}")
+        if kept:
+            return kept, results[0], files, ""
+        # None passed its syntax check: the last one is fixed as a single reply would be.
+        return [], last, last_written, last_errors
+
+    def _send_completion(self, job: TaskAssignment, commits: list[str], written: list[str], tokens: int, seconds: float) -> None:
+        self.send(Completion(
+            run_id=self.run_id, sender=self.name, recipient=COORDINATOR, task_id=job.task.id, reply_to=job.id,
+            attempt=job.attempt, commit=commits[0], candidates=commits[1:], files=written, tokens=tokens, seconds=round(seconds, 3),
+            summary=f"{len(commits)} candidate(s) writing {', '.join(written)}",
+        ))
+        self.console.line(f"== {job.task.id} attempt {job.attempt} done: {len(commits)} candidate(s), first {commits[0][:10]}")
+
     def _problem(self, job: TaskAssignment, kind: str, errors: str) -> None:
         """One reply that could not be used as it was (counted in the report)."""
         self.events.emit("error", task_id=job.task.id, attempt=job.attempt, text=errors.splitlines()[0][:300], data={"reply": kind})
 
-    def _task_prompt(self, job: TaskAssignment) -> str:
+    def _task_prompt(self, job: TaskAssignment, model: ModelConfig, system: str) -> str:
+        """The task, its contract and what it builds on first (the same on every attempt, so
+        the engine reuses its cache of them), what changed last (files, errors); cut to
+        the model's context by priority, the cut reported."""
         task = job.task
         acceptance = "\n".join(f"- {a}" for a in task.acceptance) or "- (none given: make the task's files work as described)"
-        context = f"\nWhat the tasks before yours made (signatures; use them as they are):\n{job.context}\n" if job.context else ""
-        current = self._current_files(task.files, job.base_ref, job.previous_commit)
+        contract = render_contract(task.contract)
+        deps = "\n".join(f"{dep}:\n{render_contract(c)}" for dep, c in job.dependency_contracts.items())
+        notes = self.take_steer_notes()
         feedback = (
             f"\nThis is attempt {job.attempt}. The previous attempt was rejected; fix exactly this:\n{job.feedback}\n"
             if job.feedback else ""
         )
-        notes = self.take_steer_notes()
+        frame = prompt("coder_task", files=", ".join(task.files), language=task.language) + FRAME_TEXT
+        fitted = fit([
+            Part("system", system, 0),
+            Part("frame", frame, 0),
+            Part("task", "\n".join([task.title, task.description, acceptance, contract]), 0),
+            Part("dependency contracts", deps, 1),
+            Part("errors", feedback, 2),
+            Part("current files", self._current_files(task.files, job.base_ref, job.previous_commit), 3),
+            Part("signatures", job.context, 4),
+        ], prompt_budget(model))
+        if fitted.cuts:
+            self.console.line("   prompt cut to fit the model's context: " + "; ".join(fitted.cuts))
+            self.events.emit("status", status=self.status, task_id=task.id, attempt=job.attempt,
+                             text="prompt cut: " + "; ".join(fitted.cuts), data={"prompt_cut": fitted.cuts})
+        context = (f"\nWhat the tasks before yours made (signatures; use them as they are):\n{fitted['signatures']}\n"
+                   if fitted["signatures"] else "")
+        if fitted["dependency contracts"]:
+            context += f"\nWhat the tasks before yours promise (their contracts; rely on exactly these):\n{fitted['dependency contracts']}\n"
         return prompt(
             "coder_task", task_id=task.id, title=task.title, description=task.description,
             files=", ".join(task.files) or "(choose)", language=task.language or "(any)", acceptance=acceptance,
-            context=context, current=current, feedback=feedback, steer=_steer_text(notes) if notes else "",
+            contract=(f"\nYour task's contract (build exactly this interface; others and QA rely on it):\n{contract}\n"
+                      if contract else ""),
+            context=context, current=fitted["current files"], feedback=fitted["errors"],
+            steer=_steer_text(notes) if notes else "",
         )
 
     def _current_files(self, files: list[str], base: str, previous: str | None) -> str:
@@ -156,8 +269,6 @@ class Coder(Agent):
         for rel, text in git.show_files(self.worktree, previous or base, files).items():
             if text is None:
                 continue
-            if len(text) > CURRENT_FILE_CHARS:
-                text = text[:CURRENT_FILE_CHARS] + "\n... (cut)"
             parts.append(f"{rel}:\n```\n{text}\n```")
         if not parts:
             return ""

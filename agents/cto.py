@@ -9,12 +9,17 @@ file merged into one). It can also split a task that keeps failing into smaller 
 
 from __future__ import annotations
 
+import json
+
 from crewmux.agents.context import scan_project
+from crewmux.agents.llm.errors import StructuredReplyError
+from crewmux.agents.llm.tokens import CHARS_PER_TOKEN, estimate_tokens
 from crewmux.agents.llm.types import ChatMessage, LLMError
 from crewmux.agents.loop import Agent, AgentStopped
-from crewmux.agents.llm.errors import StructuredReplyError
 from crewmux.agents.plan_check import check_plan, repair_plan, salvage_plan
+from crewmux.agents.prompt_budget import prompt_budget
 from crewmux.agents.prompting import Talker, prompt
+from crewmux.config import ModelConfig
 from crewmux.protocol.messages import ErrorReport, Message, PlanMessage, PlanRequest
 from crewmux.protocol.plan import MAX_TASKS, Plan, PlanReply
 
@@ -41,26 +46,37 @@ class CTO(Agent):
         else:
             self.console.line(f"ignoring a {message.type} message: the CTO only takes plan requests")
 
-    def _project_view(self) -> str:
-        # The run branch as it is (the user's checkout may hold unrelated, uncommitted files).
+    def _project_view(self, model: ModelConfig, fixed: str) -> str:
+        """The run branch as it is (the user's checkout may hold unrelated, uncommitted
+        files), within what the model's context leaves after the rest of the prompt and
+        the plan's schema."""
         worktree = self.run.worktree("integration")
-        return scan_project(worktree if worktree.is_dir() else self.run.project_dir)
+        room = prompt_budget(model) - estimate_tokens(fixed) - estimate_tokens(json.dumps(PlanReply.model_json_schema()))
+        max_chars = max(2000, room * CHARS_PER_TOKEN)
+        view = scan_project(worktree if worktree.is_dir() else self.run.project_dir, max_chars=max_chars)
+        if view.endswith("... (cut)"):
+            self.console.line(f"   the project view was cut to fit the model's context ({max_chars} characters)")
+            self.events.emit("status", status=self.status, task_id="plan", text="prompt cut: project view",
+                             data={"prompt_cut": [f"project view: cut to {room} tokens"]})
+        return view
 
     def plan(self, request: PlanRequest) -> None:
         self.set_status("thinking", task_id="plan", attempt=1)
         # A plan is small (the schema bounds it); a reply running past this is a runaway.
         model = self.config.for_role("cto")
         model = model.model_copy(update={"max_tokens": min(model.max_tokens, PLAN_MAX_TOKENS)})
+        system = prompt("cto", max_tasks=MAX_TASKS)
         if request.split_task is not None:
             task = request.split_task
-            user = prompt("cto_request", brief=request.brief, project=self._project_view(), feedback="") + prompt(
-                "cto_split", task=task.model_dump_json(indent=2), failure=request.feedback or "(none given)",
-                deps=", ".join(task.depends_on) or "none", prefix=f"{task.id}-",
-            )
+            split = prompt("cto_split", task=task.model_dump_json(indent=2), failure=request.feedback or "(none given)",
+                           deps=", ".join(task.depends_on) or "none", prefix=f"{task.id}-")
+            project = self._project_view(model, system + request.brief + split)
+            user = prompt("cto_request", brief=request.brief, project=project, feedback="") + split
         else:
             feedback = prompt("cto_replan", problems=request.feedback) if request.feedback else ""
-            user = prompt("cto_request", brief=request.brief, project=self._project_view(), feedback=feedback)
-        messages = [ChatMessage("system", prompt("cto", max_tasks=MAX_TASKS)), ChatMessage("user", user)]
+            project = self._project_view(model, system + request.brief + feedback)
+            user = prompt("cto_request", brief=request.brief, project=project, feedback=feedback)
+        messages = [ChatMessage("system", system), ChatMessage("user", user)]
         problems = ""
         tokens = 0
         for round_no in range(1, PLAN_ROUNDS + 1):

@@ -70,7 +70,7 @@ class Talker:
         if kind == "content":
             self.agent.console.stream(text)
 
-    def _record(self, result: ChatResult, task: str, attempt: int) -> None:
+    def _record(self, result: ChatResult, task: str, attempt: int, rung: str = "") -> None:
         stats = result.stats
         tokens = stats.prompt_tokens + stats.completion_tokens
         self.agent.console.line(
@@ -80,16 +80,18 @@ class Talker:
             "llm", status=self.agent.status, task_id=task or None, attempt=attempt or None, tokens=tokens,
             tps=round(stats.tokens_per_second, 2),
             data={"role": self.role, "model": stats.model, "prompt_tokens": stats.prompt_tokens, "completion_tokens": stats.completion_tokens,
-                  "seconds": round(stats.total_seconds, 3), "endpoint": stats.endpoint},
+                  "seconds": round(stats.total_seconds, 3), "endpoint": stats.endpoint, **({"rung": rung} if rung else {})},
         )
 
-    def chat(self, messages: list[ChatMessage], model: ModelConfig, *, task: str = "", attempt: int = 0) -> ChatResult:
+    def chat(self, messages: list[ChatMessage], model: ModelConfig, *, task: str = "", attempt: int = 0, rung: str = "",
+             quiet: bool = False) -> ChatResult:
+        """One exchange; ``quiet`` does not stream into the log (replies asked for side by side)."""
         try:
-            result = self._client(model).chat(self._request(messages, model, task, attempt), on_chunk=self._on_chunk,
-                                              cancel=self.agent.stop_event)
+            result = self._client(model).chat(self._request(messages, model, task, attempt),
+                                              on_chunk=None if quiet else self._on_chunk, cancel=self.agent.stop_event)
         except LLMCancelled:
             raise AgentStopped() from None
-        self._record(result, task, attempt)
+        self._record(result, task, attempt, rung)
         return result
 
     def structured(self, messages: list[ChatMessage], schema: type[T], model: ModelConfig, *, task: str = "", attempt: int = 0) -> tuple[T, ChatResult]:
