@@ -8,10 +8,11 @@ make up is only run, never judged by what it prints.
 
 from __future__ import annotations
 
+import ast
 import re
 import shlex
 from dataclasses import dataclass, field
-from pathlib import PurePosixPath
+from pathlib import Path, PurePosixPath
 
 PROGRAMS = ("python3", "python", "node", "php", "bash", "sh", "go")
 _VERB = r"(?:prints|print|outputs|output|shows|displays|writes|lists|returns|gives|produces|exits|exit|should|must|succeeds|fails|reports|echoes|then|and|with|->|=>|→)"
@@ -115,3 +116,20 @@ def judge(check: CommandCriterion, exit_code: int, stdout: str, stderr: str) -> 
 def _loose(text: str) -> str:
     """Spacing aside: 'the: 2' matches 'the:2' and 'the : 2'."""
     return re.sub(r"\s+", "", text).lower()
+
+
+def runs_anything(script: Path) -> bool:
+    """Whether running a Python file does something beyond defining names: a main guard,
+    a call, a loop at the top level. A file that does not parse runs (and fails) too."""
+    try:
+        tree = ast.parse(script.read_text(errors="replace"))
+    except (OSError, SyntaxError, ValueError):
+        return True
+    quiet = (ast.Import, ast.ImportFrom, ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Assign, ast.AnnAssign)
+    for node in tree.body:
+        if isinstance(node, quiet):
+            continue
+        if isinstance(node, ast.Expr) and isinstance(node.value, ast.Constant):
+            continue  # a docstring
+        return True
+    return False

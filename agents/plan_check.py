@@ -141,6 +141,8 @@ def _parallel_clashes(tasks: list[PlanTask]) -> list[str]:
 # Extensions a brief's literal file names have; "e.g." or "v1.2" are not files.
 FILE_EXTENSIONS = {"py", "js", "mjs", "cjs", "ts", "tsx", "jsx", "html", "htm", "css", "json", "go", "php", "md", "txt",
                    "toml", "yaml", "yml", "sh", "csv", "sql", "rb", "rs", "java", "c", "h", "cpp"}
+# A task that builds nothing: the team runs the tests and commits by itself.
+_CHORE = re.compile(r"^\s*(run|execute|submit|commit|push|deploy|verify|check|make sure|ensure)\b", re.IGNORECASE)
 _BRIEF_PATH = re.compile(r"(?<![\w/.-])((?:[\w-]+/)*[\w-]+\.([A-Za-z0-9]{1,6}))(?![\w/-])")
 
 
@@ -173,14 +175,26 @@ def repair_plan(plan: Plan, brief: str = "") -> Repaired:
     _repair_paths(tasks, brief_paths(brief), notes)
     for task in tasks:
         task.files = list(dict.fromkeys(str(PurePosixPath(f)) for f in task.files if f.strip()))
+    chores = [t for t in tasks if not t.files and _CHORE.match(t.title)]
+    if chores and len(chores) < len(tasks):
+        gone = {t.id for t in chores}
+        tasks = [t for t in tasks if t.id not in gone]
+        for task in tasks:
+            task.depends_on = [d for d in task.depends_on if d not in gone]
+        notes.append(f"left out {', '.join(sorted(gone))}: running, committing or submitting is not a task to build")
     ids = {t.id for t in tasks}
     if len(ids) == len(tasks):  # duplicate ids are the model's to fix
         tasks = _merge_shared_files(tasks, notes, problems)
         files = {f for t in tasks for f in t.files}
-        if len(tasks) > 1 and len(files) == 1:
-            (only,) = files
+        if len(tasks) > 1 and len(files) <= 1:
             tasks = [_merge([t.id for t in tasks], tasks)]
-            notes.append(f"the whole plan writes one file ({only}): it is one task, {tasks[0].id}")
+            what = f"one file ({next(iter(files))})" if files else "no file"
+            notes.append(f"the whole plan writes {what}: it is one task, {tasks[0].id}")
+    named = brief_paths(brief)
+    if len(tasks) == 1 and not tasks[0].files and named:
+        # A plan that names no file, for a brief that does: the brief's files are the task's.
+        tasks[0].files = named[:MAX_FILES]
+        notes.append(f"task {tasks[0].id} names no file; it writes {', '.join(tasks[0].files)}, as the brief names them")
     repaired = plan.model_copy(update={"tasks": tasks})
     return Repaired(repaired, notes, problems)
 

@@ -19,7 +19,7 @@ from pathlib import Path, PurePosixPath
 
 from crewmux.agents.context import signatures
 from crewmux.agents.contract import Callable_, allowed_calls, render_contract
-from crewmux.agents.criteria import CommandCriterion, command_of, judge
+from crewmux.agents.criteria import CommandCriterion, command_of, judge, runs_anything
 from crewmux.agents.qa_vetting import (
     CaseRun, defined_callables, drop_tests, module_names, read_junit, stuck_tests, fault_of_test, vet_python_tests,
 )
@@ -178,6 +178,10 @@ class QA(Agent):
             if script in task.files:
                 return CheckResult(name, "failed", f"{script} was not written; the criterion runs it: {command.criterion}")
             return CheckResult(name, "not_checked", f"not checked: {script} does not exist (yet)")
+        if script.endswith(".py") and not runs_anything(self.worktree / script):
+            # Only defines things: the criterion's command is not how this code is used
+            # (a library the brief asks for); running it proves nothing either way.
+            return CheckResult(name, "not_checked", f"not checked: {script} only defines functions and classes; running it does nothing")
         if command.argv[0] in ("python3", "python"):
             argv, env, readable = [sys.executable, *command.argv[1:]], {**python_env(), "PYTHONDONTWRITEBYTECODE": "1"}, python_readable()
         else:

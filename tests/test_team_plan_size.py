@@ -103,3 +103,13 @@ def test_the_cto_sends_the_bounded_schema_and_repairs_a_runaway_chain(git_projec
     system = sent["messages"][0]["content"]
     assert f"never more than {MAX_TASKS}" in system and "A file belongs to one task" in system
     assert sent["options"]["num_predict"] <= 4096
+
+
+def test_a_plan_naming_no_file_is_one_task_writing_the_briefs_files():
+    """As the real 1.5B CTO planned an exercise: three tasks, no files, two of them chores."""
+    plan = Plan(tasks=[PlanTask(id="t1", title="Make hello return 'Hello, World!'"),
+                       PlanTask(id="t2", title="Run the test suite"), PlanTask(id="t3", title="Submit your solution")])
+    repaired = repair_plan(plan, "The answer goes in: hello_world.py (these files exist already)")
+    assert [(t.id, t.files) for t in repaired.plan.tasks] == [("t1", ["hello_world.py"])]
+    assert "Run the test suite" not in repaired.plan.tasks[0].description
+    assert any("left out t2, t3" in n for n in repaired.notes)

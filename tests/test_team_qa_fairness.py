@@ -173,3 +173,15 @@ test_qa.py:4: NameError</failure></testcase></testsuite></testsuites>"""
     runs = read_junit(xml, "test_qa.py")
     assert [(r.name, r.outcome) for r in runs] == [("test_ok", "passed"), ("test_bad", "failed")]
     assert runs[1].error_type == "NameError" and runs[1].in_test
+
+
+def test_a_command_for_a_file_that_only_defines_functions_is_not_held_against_it(git_project: Path, until_coordinator_hears):
+    """The real 1.5B CTO wrote "python3 hello_world.py prints 'Hello, World!'" for a library
+    function: running it prints nothing, and the right answer must not fail for it."""
+    task = PlanTask(id="t1", title="hello", files=["hello_world.py"], language="python",
+                    acceptance=["python3 hello_world.py prints 'Hello, World!' first"])
+    code = {"hello_world.py": "def hello():\n    return 'Hello, World!'\n"}
+    _, (result,), _ = review(git_project, [], code, task, until_coordinator_hears)
+    check = {c.name: c for c in result.checks}["criterion: python3 hello_world.py"]
+    assert check.status == "not_checked" and "only defines functions" in check.detail
+    assert result.verdict == "pass", result.findings
