@@ -102,8 +102,10 @@ def file_signatures(path: str, source: str, max_lines: int = 60) -> list[str]:
     return lines
 
 
-def signatures(root: Path, paths: list[str], max_chars: int = 6000) -> str:
-    """The signatures of ``paths`` under ``root``, each under its path, within a budget."""
+def signatures(root: Path, paths: list[str], max_chars: int = 60_000) -> str:
+    """The signatures of ``paths`` under ``root``, each under its path. ``max_chars`` only
+    bounds a message's size: the prompt that shows them budgets them to its model's
+    context (prompt_budget.py)."""
     parts: list[str] = []
     used = 0
     for rel in paths:

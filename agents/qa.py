@@ -26,6 +26,7 @@ from crewmux.agents.qa_vetting import (
 from crewmux.agents.edit_format import parse_reply
 from crewmux.agents.llm.types import ChatMessage, LLMError
 from crewmux.agents.loop import Agent, AgentStopped
+from crewmux.agents.prompt_budget import Part, fit, prompt_budget
 from crewmux.agents.prompting import Talker, prompt
 from crewmux.config import ModelConfig
 from crewmux.protocol.messages import Check, Message, ReviewRequest, ReviewResult
@@ -310,15 +311,22 @@ class QA(Agent):
                      attempt: int, kept: Path, notes: list[str], criteria: list[str]) -> bool:
         self.set_status("thinking")
         contract = render_contract(task.contract)
-        user = prompt(
-            "qa_tests_task", task_id=task.id, title=task.title, description=task.description,
-            acceptance="\n".join(f"- {a}" for a in criteria), runner=runner, test_file=target,
-            contract=contract or "(none given: call only the functions in the signatures below, as they are)",
-            signatures=signatures(self.worktree, [f for f in files if language_of(f) == language]) or "(none)",
-        )
+        model = self._model(attempt)
+        values = dict(task_id=task.id, title=task.title, description=task.description,
+                      acceptance="\n".join(f"- {a}" for a in criteria), runner=runner, test_file=target,
+                      contract=contract or "(none given: call only the functions in the signatures below, as they are)")
+        system = prompt("qa_tests")
+        fitted = fit([Part("system", system), Part("task", prompt("qa_tests_task", **values, signatures="")),
+                      Part("signatures", signatures(self.worktree, [f for f in files if language_of(f) == language]), 1)],
+                     prompt_budget(model))
+        if fitted.cuts:
+            self.console.line("   prompt cut to fit the model's context: " + "; ".join(fitted.cuts))
+            self.events.emit("status", status=self.status, task_id=task.id, attempt=attempt,
+                             text="prompt cut: " + "; ".join(fitted.cuts), data={"prompt_cut": fitted.cuts})
+        user = prompt("qa_tests_task", **values, signatures=fitted["signatures"] or "(none)")
         try:
-            result = self.talker.chat([ChatMessage("system", prompt("qa_tests")), ChatMessage("user", user)],
-                                      self._model(attempt), task=task.id, attempt=attempt)
+            result = self.talker.chat([ChatMessage("system", system), ChatMessage("user", user)],
+                                      model, task=task.id, attempt=attempt)
         except LLMError as exc:
             notes.append(f"not checked: QA could not write tests ({exc})")
             return False
