@@ -18,10 +18,11 @@ run follows a fault plan drawn from ``--seed`` and the run's number:
 
 For every run: the verdict, whether it hung (no final status within its budget), whether
 its merged tree is the reference's, the messages sent / handled / failed / lost and those
-handled twice (reconciled from the mail directories and the agents' own event logs: every
+redelivered (reconciled from the mail directories and the agents' own event logs: every
 message an agent sends is a ``message`` event, every one it starts on a ``received``
-event; the coordinator's state.json keeps the ids it acted on), tasks built twice (two
-completions of one task's attempt), restarts, and the wall time against the reference.
+event), steps done twice (two assignments, reviews or merges of one task's attempt),
+tasks built twice (two completions of one attempt), restarts, and the wall time against
+the reference.
 
     nice -n 15 python3 bench/chaos.py --runs 12 --seed 1
 
@@ -64,6 +65,8 @@ AGENTS = ("coordinator", "cto", "coder-1", "coder-2", "qa")
 SERVICE = "scripted-llm"
 GIT_ENV = {"GIT_AUTHOR_NAME": "chaos", "GIT_AUTHOR_EMAIL": "chaos@crewmux", "GIT_COMMITTER_NAME": "chaos", "GIT_COMMITTER_EMAIL": "chaos@crewmux"}
 JUNK_PREFIX = "chaos-junk-"  # files the bench drops into mailboxes itself (not messages)
+# Messages that are one step of one attempt: two of them mean the step was done twice.
+EFFECTS = ("task_assignment", "completion", "review_request", "review_result")
 
 
 # -- fault plans (pure) ----------------------------------------------------------------------
@@ -145,7 +148,7 @@ class Ledger:
     failed: int = 0  # in failed/ (rejected or made the handler fail), junk excluded
     lost: list[str] = field(default_factory=list)  # sent before the verdict, never handled or failed
     redelivered: int = 0  # started on again after a restart (a received event twice)
-    acted_twice: list[str] = field(default_factory=list)  # the coordinator acted on one id twice
+    acted_twice: list[str] = field(default_factory=list)  # one step's effect twice: two assignments, reviews or merges of one attempt
     built_twice: list[str] = field(default_factory=list)  # task/attempt with two completions
     junk_quarantined: int = 0  # the bench's corrupted files that went to failed/
     junk_dropped: int = 0
@@ -173,7 +176,8 @@ def reconcile(run: RunDir, junk: int = 0) -> Ledger:
                 counts[event.data["id"]] += 1
         received[name] = counts
     where: dict[str, str] = {}
-    completions: Counter[tuple[str, int]] = Counter()
+    # Effects, by (type, task, attempt): a step done twice shows as two of its messages.
+    effects: Counter[tuple[str, str, int]] = Counter()
     for box in run.mail_root.iterdir():
         for state in ("tmp", "new", "cur", "done", "failed"):
             folder = box / state
@@ -191,13 +195,13 @@ def reconcile(run: RunDir, junk: int = 0) -> Ledger:
                         kind[mid] = str(json.loads(path.read_bytes()).get("type", "?"))
                     except (OSError, ValueError):
                         kind[mid] = "unreadable"
-                if box.name == "coordinator" and state in ("done", "failed", "new", "cur"):
+                if state != "tmp":
                     try:
                         data = json.loads(path.read_bytes())
                     except (OSError, ValueError):
                         continue
-                    if data.get("type") == "completion":
-                        completions[(str(data.get("task_id")), int(data.get("attempt", 0)))] += 1
+                    if data.get("type") in EFFECTS:
+                        effects[(str(data["type"]), str(data.get("task_id")), int(data.get("attempt") or 0))] += 1
     ids = set(sent_at) | {mid for mid, state in where.items() if state != "tmp"}
     ledger.sent = len(ids)
     for mid in sorted(ids):
@@ -213,26 +217,15 @@ def reconcile(run: RunDir, junk: int = 0) -> Ledger:
                 ledger.lost.append(f"{kind.get(mid, '?')} {mid} to {recipient.get(mid, '?')}: {state or 'missing'}")
     for name, counts in received.items():
         ledger.redelivered += sum(n - 1 for n in counts.values() if n > 1)
-    deduped = _deduped_ids(run)
-    ledger.acted_twice = sorted(mid for mid, n in received.get("coordinator", Counter()).items() if n - deduped.get(mid, 0) > 1)
-    ledger.built_twice = sorted(f"{task}#{attempt}" for (task, attempt), n in completions.items() if n > 1)
+    merges: Counter[tuple[str, int]] = Counter()
+    for event in read_events(run.events("coordinator")):
+        if event.kind == "merge" and event.text == "merged":
+            merges[(str(event.task_id), int(event.attempt or 0))] += 1
+    twice = [f"{t} {task}#{attempt}" for (t, task, attempt), n in effects.items() if n > 1 and t != "completion"]
+    twice += [f"merge {task}#{attempt}" for (task, attempt), n in merges.items() if n > 1]
+    ledger.acted_twice = sorted(twice)
+    ledger.built_twice = sorted(f"{task}#{attempt}" for (t, task, attempt), n in effects.items() if n > 1 and t == "completion")
     return ledger
-
-
-def _deduped_ids(run: RunDir) -> Counter[str]:
-    """Ids the coordinator recognised as already handled (its log says so each time)."""
-    counts: Counter[str] = Counter()
-    try:
-        text = run.log("coordinator").read_text(errors="replace")
-    except FileNotFoundError:
-        return counts
-    for line in text.splitlines():
-        if "already handled" in line and "not acting twice" in line:
-            words = line.split()
-            i = words.index("handled")
-            if i + 2 < len(words):
-                counts[words[i + 2].rstrip(";")] += 1
-    return counts
 
 
 def _timestamp(value) -> float:
@@ -243,7 +236,7 @@ def _timestamp(value) -> float:
     return datetime.fromisoformat(str(value).replace("Z", "+00:00")).timestamp()
 
 
-def restarts(run: RunDir) -> dict[str, int]:
+def restarts(run: RunDir, resumes: int = 0) -> dict[str, int]:
     """Restarts by the supervisor (its restart events), by name; and the supervisor's own
     returns (each start after the first that no resume explains), under ``supervisor``."""
     counts: Counter[str] = Counter()
@@ -255,7 +248,8 @@ def restarts(run: RunDir) -> dict[str, int]:
         starts = run.log("supervisor").read_text(errors="replace").count("supervising run ")
     except FileNotFoundError:
         starts = 0
-    return dict(counts) | ({"supervisor": starts - 1} if starts > 1 else {})
+    revived = starts - 1 - resumes
+    return dict(counts) | ({"supervisor": revived} if revived > 0 else {})
 
 
 # -- running one team (I/O) ------------------------------------------------------------------------
@@ -358,7 +352,7 @@ class TeamRun:
             wall=wall,
             tree=tree_of(self.project, f"crewmux/{self.run.run_id}"),
             ledger=reconcile(self.run, self.junk),
-            restarts=restarts(self.run),
+            restarts=restarts(self.run, self.resumes),
             resumes=self.resumes,
             done=self.done,
             skipped=self.skipped,
@@ -489,7 +483,7 @@ def judge(outcome: Outcome, reference: Outcome) -> Verdicts:
     if outcome.ledger.built_twice:
         failures.append(f"built twice: {', '.join(outcome.ledger.built_twice)}")
     if outcome.ledger.acted_twice:
-        failures.append(f"coordinator acted twice on {', '.join(outcome.ledger.acted_twice[:3])}")
+        failures.append(f"done twice: {', '.join(outcome.ledger.acted_twice[:3])}")
     if not same and not outcome.plan.may_change_tree and clear:
         failures.append(f"another tree ({outcome.status}: {outcome.reason})")
     return Verdicts(same, clear, failures)

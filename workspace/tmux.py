@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import libtmux
+import libtmux.exc
 
 DEFAULT_SOCKET = "crewmux"
 AGENT_OPTION = "@crewmux_agent"  # pane user option naming the agent a pane hosts
@@ -133,7 +134,13 @@ class Tmux:
 
     def kill_server(self) -> None:
         """Kill this socket's server (only this one). No error if it is not running."""
-        self.server.kill()
+        try:
+            self.server.kill()
+        except libtmux.exc.LibTmuxException:
+            # "server exited unexpectedly": it was on its way out already (its last
+            # session closed as we asked); only a server still alive is an error.
+            if self.server.is_alive():
+                raise
 
     # -- sessions ---------------------------------------------------------------------
     def has_session(self, name: str) -> bool:
