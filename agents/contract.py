@@ -6,6 +6,7 @@ tasks depending on it are shown it instead of guessing.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from crewmux.protocol.plan import Contract
@@ -34,6 +35,7 @@ class Callable_:
     name: str
     params: int
     module: str = ""
+    returns_nothing: bool = False  # the contract says it returns None (it prints, or writes)
 
 
 def allowed_calls(contract: Contract) -> dict[str, Callable_]:
@@ -41,5 +43,8 @@ def allowed_calls(contract: Contract) -> dict[str, Callable_]:
     found: dict[str, Callable_] = {}
     for fn in contract.functions:
         short = fn.name.split(".")[-1].split("(")[0].strip()
-        found[short] = Callable_(short, len(fn.params), fn.module)
+        found[short] = Callable_(short, len(fn.params), fn.module, bool(_NOTHING.match(fn.returns)))
     return found
+
+
+_NOTHING = re.compile(r"^\s*(none|nothing|null|no return|prints?\b|writes?\b|-)", re.IGNORECASE)

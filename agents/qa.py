@@ -21,7 +21,7 @@ from crewmux.agents.context import signatures
 from crewmux.agents.contract import Callable_, allowed_calls, render_contract
 from crewmux.agents.criteria import CommandCriterion, command_of, judge, runs_anything
 from crewmux.agents.qa_vetting import (
-    CaseRun, defined_callables, drop_tests, module_names, read_junit, stuck_tests, fault_of_test, vet_python_tests,
+    CaseRun, drop_tests, module_names, read_junit, stuck_tests, fault_of_test, vet_python_tests,
 )
 from crewmux.agents.edit_format import parse_reply
 from crewmux.agents.llm.types import ChatMessage, LLMError
@@ -229,6 +229,10 @@ class QA(Agent):
         if language is None or not criteria or any(is_test_file(f) for f in files):
             return []
         runner, tool = RUNNERS[language]
+        if language == "python" and not task.contract.functions:
+            # Tests may call only the contract; with no functions in it, any test is a guess.
+            notes.append("no QA unit tests: the task's contract names no function to test")
+            return []
         if tool_path(tool) is None:
             notes.append(f"not checked: tests not written, {tool} not installed")
             return []
@@ -254,22 +258,16 @@ class QA(Agent):
         self.console.line(f"   added QA tests {target}")
         return [target]
 
-    def _allowed(self, task: PlanTask, files: list[str]) -> dict[str, Callable_]:
-        """What QA's tests may call: the contract's functions, else what the task's files define."""
-        allowed = allowed_calls(task.contract)
-        if allowed:
-            return allowed
-        found: dict[str, Callable_] = {}
-        for path in files:
-            if path.endswith(".py") and not is_test_file(path):
-                found.update(defined_callables(path, (self.worktree / path).read_text(errors="replace")))
-        return found
+    def _allowed(self, task: PlanTask) -> dict[str, Callable_]:
+        """What QA's tests may call: the contract's functions, nothing else. A function the
+        contract does not name was promised to no one, and a test of it is a guess."""
+        return allowed_calls(task.contract)
 
     def _fair_python_tests(self, task: PlanTask, files: list[str], target: str, content: str, attempt: int, kept: Path,
                            dropped: list[str]) -> str | None:
         """QA's tests without the ones that are the test's fault (outside the contract,
         contradicting each other, erroring inside themselves, stuck on the same failure)."""
-        allowed = self._allowed(task, files)
+        allowed = self._allowed(task)
         vetted = vet_python_tests(content, allowed, module_names(git.tracked_files(self.worktree)))
         dropped += vetted.dropped
         if vetted.source is None:

@@ -91,6 +91,11 @@ def vet_python_tests(source: str, allowed: dict[str, Callable_], project_modules
         why = _outside_contract(test, imported, modules, allowed)
         if why:
             bad[test.name] = why
+    for test in tests:
+        if test.name not in bad:
+            why = _expects_a_value_from_nothing(test, imported, allowed)
+            if why:
+                bad[test.name] = why
     for names, why in _contradictions([t for t in tests if t.name not in bad]):
         for name in names:
             bad.setdefault(name, why)
@@ -125,6 +130,17 @@ def _outside_contract(test: ast.AST, imported: dict[str, str], modules: set[str]
         starred = any(isinstance(a, ast.Starred) for a in node.args) or any(k.arg is None for k in node.keywords)
         if spec is not None and spec.params >= 0 and not starred and given > spec.params:
             return f"calls {name} with {given} argument(s); the contract gives it {spec.params}"
+    return ""
+
+
+def _expects_a_value_from_nothing(test: ast.AST, imported: dict[str, str], allowed: dict[str, Callable_]) -> str:
+    """A test comparing a call's result with a value, when the contract says it returns nothing."""
+    for node in ast.walk(test):
+        if isinstance(node, ast.Compare) and isinstance(node.left, ast.Call) and isinstance(node.left.func, ast.Name):
+            spec = allowed.get(imported.get(node.left.func.id, ""))
+            right = node.comparators[0]
+            if spec is not None and spec.returns_nothing and not (isinstance(right, ast.Constant) and right.value is None):
+                return f"expects a value from {spec.name}, which the contract says returns nothing"
     return ""
 
 

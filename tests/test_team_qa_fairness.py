@@ -128,7 +128,8 @@ def test_empty_path_returns_empty_dict():
 
 
 def test_a_test_failed_the_same_way_by_two_attempts_is_stuck_and_dropped(git_project: Path, until_coordinator_hears):
-    task = PlanTask(id="t1", title="word count", files=["cli.py"], language="python", contract=CONTRACT,
+    returns_a_dict = Contract(functions=[CONTRACT.functions[0].model_copy(update={"returns": "dict of word -> count"})])
+    task = PlanTask(id="t1", title="word count", files=["cli.py"], language="python", contract=returns_a_dict,
                     acceptance=["count_words('') on an empty path is handled"])
     second = RIGHT.replace("def count_words", "# attempt 2\ndef count_words")
     _, results, _ = review(git_project, [{"role": "qa", "reply": STUCK}], {"cli.py": RIGHT}, task, until_coordinator_hears,
@@ -185,3 +186,18 @@ def test_a_command_for_a_file_that_only_defines_functions_is_not_held_against_it
     check = {c.name: c for c in result.checks}["criterion: python3 hello_world.py"]
     assert check.status == "not_checked" and "only defines functions" in check.detail
     assert result.verdict == "pass", result.findings
+
+
+def test_a_test_expecting_a_value_the_contract_does_not_promise_is_dropped_before_it_runs():
+    src = "from cli import count_words\n\ndef test_a():\n    assert count_words('') == {}\n\ndef test_b():\n    assert count_words('x') is None\n"
+    allowed = {"count_words": Callable_("count_words", 1, returns_nothing=True)}
+    vetted = vet_python_tests(src, allowed, {"cli"})
+    assert vetted.dropped == ["test_a: expects a value from count_words, which the contract says returns nothing"]
+    assert "def test_b" in vetted.source
+
+
+def test_no_unit_tests_are_asked_for_when_the_contract_names_no_function(git_project: Path, until_coordinator_hears):
+    task = PlanTask(id="t1", title="word count", files=["cli.py"], language="python", acceptance=["it counts words well"])
+    _, (result,), requests = review(git_project, [{"role": "qa", "reply": INVENTED}], {"cli.py": RIGHT}, task, until_coordinator_hears)
+    assert result.verdict == "pass" and "contract names no function" in result.findings
+    assert not [r for r in requests if r.get("crewmux", {}).get("role") == "qa"]
