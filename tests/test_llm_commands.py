@@ -141,11 +141,45 @@ def test_init_finds_ollama_and_writes_a_loadable_config(tmp_path: Path) -> None:
 def test_init_without_ollama_writes_defaults(tmp_path: Path) -> None:
     with FakeLLMServer({"default": "x"}) as fake:
         port = fake.port
-    result = crewmux("init", "--dir", str(tmp_path), "--force", env={"OLLAMA_HOST": f"127.0.0.1:{port}"})
-    assert result.returncode == 0 and "no Ollama answered" in result.stdout
-    config = load_config(tmp_path)
+    empty_store = tmp_path / "models"
+    project = tmp_path / "p"
+    project.mkdir()
+    result = crewmux("init", "--dir", str(project), "--force",
+                     env={"OLLAMA_HOST": f"127.0.0.1:{port}", "CREWMUX_MODELS_DIR": str(empty_store)})
+    assert result.returncode == 0 and f"nothing answered at http://127.0.0.1:{port}" in result.stdout, result.stdout
+    config = load_config(project)
     assert config.default.model == "qwen2.5-coder:7b" and config.default.base_urls == []
-    assert "ollama pull qwen2.5-coder:7b" in (tmp_path / "crewmux.toml").read_text()
+    assert "ollama pull qwen2.5-coder:7b" in (project / "crewmux.toml").read_text()
+
+
+def test_init_finds_a_server_at_openai_base_url(tmp_path: Path) -> None:
+    """The first run's complaint: with OPENAI_BASE_URL at a live server, init wrote Ollama defaults."""
+    with FakeLLMServer({"models": ["qwen2.5-coder-1.5b-instruct"], "default": "x"}) as fake:
+        result = crewmux("init", "--dir", str(tmp_path), env={"OPENAI_BASE_URL": f"{fake.url}/v1"})
+    assert result.returncode == 0, result.stderr
+    assert "OpenAI-compatible server" in result.stdout
+    config = load_config(tmp_path)
+    assert config.default.provider == "openai" and config.default.model == "qwen2.5-coder-1.5b-instruct"
+    assert config.default.base_urls == [f"{fake.url}/v1"]
+
+
+def test_init_finds_the_embedded_engine_and_pulled_models(tmp_path: Path) -> None:
+    pytest.importorskip("llama_cpp", reason="the embedded engine (pip install 'crewmux[local]') is not installed")
+    store = tmp_path / "models"
+    gguf = tmp_path / "tiny.gguf"
+    gguf.write_bytes(b"GGUF" + b"\0" * 60)
+    with FakeLLMServer({"default": "x"}) as fake:
+        port = fake.port
+    env = {"OLLAMA_HOST": f"127.0.0.1:{port}", "CREWMUX_MODELS_DIR": str(store)}
+    assert crewmux("models", "pull", str(gguf), "--name", "tiny-coder:1b", env=env).returncode == 0
+    project = tmp_path / "p"
+    project.mkdir()
+    result = crewmux("init", "--dir", str(project), env=env)
+    assert result.returncode == 0, result.stderr
+    assert "embedded engine" in result.stdout and "tiny-coder:1b" in result.stdout
+    config = load_config(project)
+    assert config.default.provider == "local" and config.default.model == "tiny-coder:1b"
+    assert config.default.base_urls == [] and config.for_role("cto").model == "tiny-coder:1b"
 
 
 def test_choose_models_prefers_code_models_and_the_largest_planner() -> None:
