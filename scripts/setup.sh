@@ -19,4 +19,8 @@ fi
 if command -v npm >/dev/null 2>&1 && ! command -v tsc >/dev/null 2>&1; then
   npm install -g --silent typescript >/dev/null 2>&1 || echo "setup: could not install typescript (tsc checks will say 'not checked')"
 fi
-python3 -m pip install -q --disable-pip-version-check -e ".[test]"
+# "local" is the embedded engine: llama-cpp-python builds llama.cpp from source the first
+# time (about 8 minutes on 2 cores; pip caches the wheel, so later installs take seconds).
+# With a GPU, build it with its backend first (README: "A GPU").
+echo "setup: installing crewmux with its engine (the first build of llama.cpp takes minutes)"
+python3 -m pip install -q --disable-pip-version-check -e ".[test,local]"
