@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, TypeVar
 from pydantic import BaseModel
 
 from crewmux.agents.llm.errors import LLMCancelled
+from crewmux.agents.llm.retry import RetryPolicy
 from crewmux.agents.llm.types import ChatMessage, ChatRequest, ChatResult, RequestMeta
 from crewmux.agents.loop import AgentStopped
 from crewmux.config import ModelConfig, model_endpoints
@@ -25,6 +26,7 @@ if TYPE_CHECKING:
     from crewmux.agents.llm.client import LLMClient
 
 PROMPTS = Path(__file__).with_name("prompts")
+OWN_SERVER_CONNECT_TRIES = 8  # about 16-30 s of backoff: outlasts a supervised restart
 T = TypeVar("T", bound=BaseModel)
 
 
@@ -52,9 +54,13 @@ class Talker:
             secrets = RunSecrets.load(self.agent.run.path / SECRETS_FILE)
             environ = secrets.environ(os.environ)
             own_key = secrets.key_for(model_endpoints(model, environ))
-            if own_key and not model.api_key:
-                model = model.model_copy(update={"api_key": own_key})
-            self._clients[key] = LLMClient(model, log_path=self.agent.run.llm_log(self.agent.name), environ=environ)
+            retry = None
+            if own_key:
+                # The run's own server: the supervisor restarts it within seconds if it dies.
+                retry = RetryPolicy(max_connect_attempts=OWN_SERVER_CONNECT_TRIES)
+                if not model.api_key:
+                    model = model.model_copy(update={"api_key": own_key})
+            self._clients[key] = LLMClient(model, log_path=self.agent.run.llm_log(self.agent.name), environ=environ, retry=retry)
         return self._clients[key]
 
     def warm(self, model: ModelConfig) -> None:

@@ -8,6 +8,7 @@ run follows a fault plan drawn from ``--seed`` and the run's number:
 
 - ``kill``: SIGKILL of random agents at random moments;
 - ``kill-any``: SIGKILLs of anything in the run (agents, the supervisor, the model server);
+- ``plan-kill``: the model server, the CTO and the coordinator SIGKILLed while the CTO plans;
 - ``freeze``: SIGSTOP, then SIGCONT some seconds later, of agents and the model server;
 - ``server``: the whole tmux server killed and ``crewmux resume`` run, sometimes twice in a row;
 - ``storm``: the model server answers a share of requests with a random fault (500, 429,
@@ -60,7 +61,7 @@ from crewmux.workspace.tmux import Tmux
 SCRIPT = Path(__file__).with_name("chaos_team.toml")
 BRIEF = "a word and line counting library with a command line"
 MODEL = "crewmux-chaos"
-FAMILIES = ("kill", "kill-any", "freeze", "server", "storm", "mail", "mixed")
+FAMILIES = ("kill", "kill-any", "plan-kill", "freeze", "server", "storm", "mail", "mixed")
 AGENTS = ("coordinator", "cto", "coder-1", "coder-2", "qa")
 SERVICE = "scripted-llm"
 GIT_ENV = {"GIT_AUTHOR_NAME": "chaos", "GIT_AUTHOR_EMAIL": "chaos@crewmux", "GIT_COMMITTER_NAME": "chaos", "GIT_COMMITTER_EMAIL": "chaos@crewmux"}
@@ -113,6 +114,10 @@ def make_plan(family: str, rng: random.Random, span: float) -> FaultPlan:
     elif family == "kill-any":
         targets = (*AGENTS, "supervisor", SERVICE)
         faults = [Fault(moment(), "kill", rng.choice(targets)) for _ in range(rng.randint(4, 7))]
+    elif family == "plan-kill":
+        early = [Fault(round(rng.uniform(0.5, 4.0), 1), "kill", SERVICE)]
+        early += [Fault(round(rng.uniform(0.5, 6.0), 1), "kill", rng.choice(("cto", "coordinator", SERVICE))) for _ in range(rng.randint(1, 3))]
+        faults = early
     elif family == "freeze":
         targets = (*AGENTS, SERVICE)
         faults = [Fault(moment(), "stop", rng.choice(targets), round(rng.uniform(2, 8), 1)) for _ in range(rng.randint(1, 3))]
@@ -120,11 +125,11 @@ def make_plan(family: str, rng: random.Random, span: float) -> FaultPlan:
         again = round(rng.uniform(0.5, 3.0), 1) if rng.random() < 0.5 else 0.0
         faults = [Fault(moment(), "kill_server", seconds=again)]
     elif family == "storm":
-        storm = round(rng.uniform(0.15, 0.35), 2)
+        storm = round(rng.uniform(0.25, 0.5), 2)
     elif family == "mail":
         faults = [Fault(moment(), "corrupt", rng.choice(AGENTS)) for _ in range(rng.randint(2, 4))]
     elif family == "mixed":
-        storm = round(rng.uniform(0.1, 0.2), 2)
+        storm = round(rng.uniform(0.15, 0.3), 2)
         targets = (*AGENTS, "supervisor", SERVICE)
         faults = [Fault(moment(), "kill", rng.choice(targets)) for _ in range(rng.randint(2, 3))]
         faults.append(Fault(moment(), "corrupt", rng.choice(AGENTS)))
@@ -150,8 +155,9 @@ class Ledger:
     redelivered: int = 0  # started on again after a restart (a received event twice)
     acted_twice: list[str] = field(default_factory=list)  # one step's effect twice: two assignments, reviews or merges of one attempt
     built_twice: list[str] = field(default_factory=list)  # task/attempt with two completions
-    junk_quarantined: int = 0  # the bench's corrupted files that went to failed/
-    junk_dropped: int = 0
+    junk_quarantined: int = 0  # the bench's corrupted files in new/ that went to failed/
+    junk_dropped: int = 0  # corrupted files the bench put into new/
+    junk_handled: int = 0  # corrupted or half-written files that reached done/ (must stay 0)
 
 
 def reconcile(run: RunDir, junk: int = 0) -> Ledger:
@@ -185,6 +191,7 @@ def reconcile(run: RunDir, junk: int = 0) -> Ledger:
             for path in files:
                 if path.name.startswith(JUNK_PREFIX):
                     ledger.junk_quarantined += state == "failed"
+                    ledger.junk_handled += state == "done"
                     continue
                 mid = path.stem
                 where[mid] = state
@@ -414,7 +421,7 @@ class TeamRun:
         (box / "tmp" / f"{JUNK_PREFIX}{n}a.json").write_bytes(body[: len(body) // 2])
         (box / "new" / f"{JUNK_PREFIX}{n}b.json").write_bytes(body[: len(body) // 2])
         (box / "new" / f"{JUNK_PREFIX}{n}c.json").write_bytes(bytes(self.rng.randrange(256) for _ in range(64)))
-        self.junk += 3
+        self.junk += 2  # the two in new/; the one in tmp/ must simply never be delivered
 
     # -- ending ----------------------------------------------------------------------------
     def _settle(self) -> None:
@@ -480,6 +487,8 @@ def judge(outcome: Outcome, reference: Outcome) -> Verdicts:
         failures.append(f"hung: no verdict within {outcome.wall:.0f} s")
     if outcome.ledger.lost:
         failures.append(f"lost {len(outcome.ledger.lost)} message(s): {'; '.join(outcome.ledger.lost[:3])}")
+    if outcome.ledger.junk_handled:
+        failures.append(f"{outcome.ledger.junk_handled} corrupted or half-written file(s) handled as messages")
     if outcome.ledger.built_twice:
         failures.append(f"built twice: {', '.join(outcome.ledger.built_twice)}")
     if outcome.ledger.acted_twice:

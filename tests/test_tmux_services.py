@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import random
 import signal
 import stat
 import subprocess
@@ -25,6 +26,7 @@ import pytest
 import crewmux
 from crewmux.agents.llm.fake_server import FakeLLMServer, FaultStorm
 from crewmux.agents.llm.model_source import free_loopback_port
+from crewmux.agents.llm.retry import RetryPolicy, retry_delay
 from crewmux.agents.llm.types import ChatMessage
 from crewmux.agents.prompting import Talker
 from crewmux.config import ModelConfig
@@ -218,3 +220,13 @@ def test_a_corrupt_secrets_file_says_what_to_do(tmp_path: Path) -> None:
     assert RunSecrets.load(tmp_path / "none.json") == RunSecrets()
     RunSecrets(env={"OPENAI_API_KEY": "k"}).save(path)
     assert stat.S_IMODE(path.stat().st_mode) == 0o600 and json.loads(path.read_text())["env"] == {"OPENAI_API_KEY": "k"}
+
+
+def test_a_run_s_own_server_gets_more_connect_tries_than_others() -> None:
+    plain = RetryPolicy()
+    assert retry_delay(plain, "connect", 3, random.Random(1)) is None
+    patient = RetryPolicy(max_connect_attempts=8)
+    waits = [retry_delay(patient, "connect", n, random.Random(n)) for n in range(1, 8)]
+    assert all(w is not None for w in waits) and 12 <= sum(waits) <= 32
+    assert retry_delay(patient, "connect", 8, random.Random(1)) is None
+    assert retry_delay(patient, "http_5xx", 3, random.Random(1)) is None  # other faults: as before

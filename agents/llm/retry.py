@@ -20,6 +20,9 @@ ENDPOINT_DOWN: frozenset[FaultKind] = frozenset({"connect", "connect_timeout"})
 @dataclass(frozen=True)
 class RetryPolicy:
     max_attempts: int = 3
+    # Tries when the server cannot be reached; None: max_attempts. A run's own model server
+    # (restarted by the supervisor within seconds) is given more, to outlast its restart.
+    max_connect_attempts: int | None = None
     base_delay: float = 0.5
     max_delay: float = 8.0
     max_retry_after: float = 60.0  # a server asking for a longer pause gets this much
@@ -41,7 +44,8 @@ def retry_delay(
     hitting one busy server do not retry in lockstep. A down endpoint is left at once when
     another one is available.
     """
-    if kind not in RETRYABLE or failures >= policy.max_attempts:
+    limit = policy.max_connect_attempts if kind in ENDPOINT_DOWN and policy.max_connect_attempts else policy.max_attempts
+    if kind not in RETRYABLE or failures >= limit:
         return None
     if kind in ENDPOINT_DOWN and other_endpoint:
         return 0.0
