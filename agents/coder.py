@@ -32,7 +32,8 @@ from crewmux.workspace.validators.resident import ResidentPyCheck
 COORDINATOR = "coordinator"
 FIX_ROUNDS = 2  # replies after the first one, each with the syntax errors in front of it
 # The headings the task prompt adds around its parts, counted in its budget.
-FRAME_TEXT = ("What the tasks before yours made (signatures; use them as they are):"
+FRAME_TEXT = ("The project's brief (your task is one part of it):"
+              "What the tasks before yours made (signatures; use them as they are):"
               "What the tasks before yours promise (their contracts; rely on exactly these):"
               "Your task's contract (build exactly this interface; others and QA rely on it):"
               "This is attempt 10. The previous attempt was rejected; fix exactly this:")
@@ -241,6 +242,7 @@ class Coder(Agent):
             Part("system", system, 0),
             Part("frame", frame, 0),
             Part("task", "\n".join([task.title, task.description, acceptance, contract]), 0),
+            Part("brief", self.info.brief, 2),
             Part("dependency contracts", deps, 1),
             Part("errors", feedback, 2),
             Part("current files", self._current_files(task.files, job.base_ref, job.previous_commit), 3),
@@ -259,6 +261,7 @@ class Coder(Agent):
             files=", ".join(task.files) or "(choose)", language=task.language or "(any)", acceptance=acceptance,
             contract=(f"\nYour task's contract (build exactly this interface; others and QA rely on it):\n{contract}\n"
                       if contract else ""),
+            brief=f"The project's brief (your task is one part of it):\n{fitted['brief'].strip()}\n" if fitted["brief"].strip() else "",
             context=context, current=fitted["current files"], feedback=fitted["errors"],
             steer=_steer_text(notes) if notes else "",
         )

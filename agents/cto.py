@@ -16,7 +16,7 @@ from crewmux.agents.llm.errors import StructuredReplyError
 from crewmux.agents.llm.tokens import CHARS_PER_TOKEN, estimate_tokens
 from crewmux.agents.llm.types import ChatMessage, LLMError
 from crewmux.agents.loop import Agent, AgentStopped
-from crewmux.agents.plan_check import check_plan, repair_plan, salvage_plan
+from crewmux.agents.plan_check import brief_paths, check_plan, one_file_plan, repair_plan, salvage_plan
 from crewmux.agents.prompt_budget import prompt_budget
 from crewmux.agents.prompting import Talker, prompt
 from crewmux.config import ModelConfig
@@ -76,6 +76,13 @@ class CTO(Agent):
             feedback = prompt("cto_replan", problems=request.feedback) if request.feedback else ""
             project = self._project_view(model, system + request.brief + feedback)
             user = prompt("cto_request", brief=request.brief, project=project, feedback=feedback)
+        if request.split_task is None and not request.feedback:
+            single = self._one_file_plan(request.brief)
+            if single is not None:
+                self.console.line(f"== plan: the brief names one file ({single.tasks[0].files[0]}): one task, no model asked")
+                self.send(PlanMessage(run_id=self.run_id, sender=self.name, recipient=COORDINATOR, reply_to=request.id,
+                                      task_id=request.task_id, plan=single, tokens=0))
+                return
         messages = [ChatMessage("system", system), ChatMessage("user", user)]
         problems = ""
         tokens = 0
@@ -126,6 +133,15 @@ class CTO(Agent):
             self.events.emit("error", task_id="plan", attempt=round_no, text="plan rejected: " + problems)
             messages += [ChatMessage("assistant", plan.model_dump_json()), ChatMessage("user", prompt("cto_replan", problems=problems))]
         self._fail(request, "plan", f"no valid plan after {PLAN_ROUNDS} tries:\n{problems}")
+
+    def _one_file_plan(self, brief: str) -> Plan | None:
+        worktree = self.run.worktree("integration")
+        root = worktree if worktree.is_dir() else self.run.project_dir
+        existing = {}
+        for path in brief_paths(brief)[:1]:
+            if (root / path).is_file():
+                existing[path] = (root / path).read_text(errors="replace")
+        return one_file_plan(brief, existing)
 
     def _fail(self, request: PlanRequest, kind: str, error: str) -> None:
         self.console.line(f"!! {error}")

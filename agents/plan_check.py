@@ -350,3 +350,41 @@ def _cut(value, schema: dict, defs: dict):
     if kind == "string" and isinstance(value, str) and "maxLength" in schema:
         return value[: schema["maxLength"]]
     return value
+
+
+# -- a brief that fits one file: one task, planned without a model ---------------------------
+
+LANGUAGES = {".py": "python", ".js": "javascript", ".mjs": "javascript", ".ts": "typescript", ".html": "html", ".htm": "html",
+             ".php": "php", ".go": "go", ".css": "css"}
+
+
+def one_file_plan(brief: str, existing: dict[str, str]) -> Plan | None:
+    """The plan of a brief that names exactly one file to build: that file is one task.
+    ``existing``: the brief's file's current text, when it exists (its functions become the
+    contract: the names others, and hidden tests, call). None when the brief needs a CTO."""
+    from crewmux.agents.context import file_signatures
+    from crewmux.protocol.plan import FunctionContract
+
+    named = [p for p in brief_paths(brief) if PurePosixPath(p).suffix.lower() in LANGUAGES]
+    if len(named) != 1 or len(brief_paths(brief)) != 1:
+        return None
+    (path,) = named
+    suffix = PurePosixPath(path).suffix.lower()
+    first = next((line.strip(" #") for line in brief.strip().splitlines() if line.strip(" #")), path)
+    commands = []
+    for sentence in re.split(r"(?<=[.!?])\s+|\n+", brief):
+        start = re.search(rf"\b(python3?|node|php|go run)\s+{re.escape(path)}\b", sentence)
+        if start:
+            commands.append(sentence[start.start():].strip())
+    functions = []
+    if suffix == ".py" and path in existing:
+        for line in file_signatures(path, existing[path]):
+            found = re.match(r"^def (\w+)\((.*?)\)", line)
+            if found and not found.group(1).startswith("_"):
+                params = [p.split(":")[0].split("=")[0].strip() for p in found.group(2).split(",") if p.strip()]
+                functions.append(FunctionContract(name=found.group(1), module=path, params=[p for p in params if p][:8]))
+    contract = Contract(functions=functions[:8], cli=commands[0][:400] if commands else "")
+    task = PlanTask(id="t1", title=(first if len(first) <= 120 else first[:117] + "..."), description=brief[:800],
+                    files=[path], language=LANGUAGES[suffix], acceptance=[c[:300] for c in commands][:MAX_ACCEPTANCE],
+                    contract=contract)
+    return Plan(summary=f"one task: the brief names one file, {path}", tasks=[task])

@@ -10,7 +10,7 @@ import pytest
 from crewmux.agents.commands import build_agents
 from crewmux.agents.cto import CTO
 from crewmux.agents.llm.fake_server import FakeLLMServer
-from crewmux.agents.plan_check import brief_paths, check_plan, repair_plan, salvage_plan
+from crewmux.agents.plan_check import brief_paths, check_plan, one_file_plan, repair_plan, salvage_plan
 from crewmux.config import Config, ModelConfig
 from crewmux.protocol.mailbox import deliver
 from crewmux.protocol.messages import PlanRequest
@@ -89,10 +89,11 @@ def test_the_cto_sends_the_bounded_schema_and_repairs_a_runaway_chain(git_projec
     """The scripted model ignores the schema (as a server without a grammar does): 8 tasks on
     one file. The CTO cuts the reply to the bounds, merges the chain and sends one task."""
     runaway = {"summary": "word count", "tasks": chain_on_one_file(8)}
+    brief = BRIEF + ". Its tests go in test_cli.py."  # two files: the CTO's model plans it
     with FakeLLMServer({"tps": 0, "ttft": 0, "rules": [{"role": "cto", "reply": runaway}]}) as fake:
         config = Config(default=ModelConfig(provider="ollama", model="fake:1.5b", base_urls=[fake.url]))
-        run = RunDir.create(git_project, BRIEF, build_agents(1, 1), config=config.model_dump(mode="json"))
-        deliver(run.mail_root, PlanRequest(run_id=run.run_id, sender="coordinator", recipient="cto", brief=BRIEF))
+        run = RunDir.create(git_project, brief, build_agents(1, 1), config=config.model_dump(mode="json"))
+        deliver(run.mail_root, PlanRequest(run_id=run.run_id, sender="coordinator", recipient="cto", brief=brief))
         (reply,) = until_coordinator_hears(CTO(run, "cto", heartbeat_interval=60))
         requests = fake.requests
     assert reply.type == "plan", getattr(reply, "error", "")
@@ -113,3 +114,16 @@ def test_a_plan_naming_no_file_is_one_task_writing_the_briefs_files():
     assert [(t.id, t.files) for t in repaired.plan.tasks] == [("t1", ["hello_world.py"])]
     assert "Run the test suite" not in repaired.plan.tasks[0].description
     assert any("left out t2, t3" in n for n in repaired.notes)
+
+
+def test_a_brief_naming_one_file_is_one_task_planned_without_a_model():
+    plan = one_file_plan(BRIEF, {})
+    (task,) = plan.tasks
+    assert task.files == ["cli.py"] and task.language == "python"
+    assert task.acceptance == ["python3 cli.py FILE prints each word and its count, most frequent first"]
+    assert task.contract.cli == task.acceptance[0]
+    exercise = "Given a year, report if it is a leap year.\nThe answer goes in: leap.py (these files exist already)."
+    stub = one_file_plan(exercise, {"leap.py": "def leap_year(year):\n    pass\n\ndef _helper():\n    pass\n"}).tasks[0]
+    assert [(f.name, f.params) for f in stub.contract.functions] == [("leap_year", ["year"])]  # what hidden tests call
+    assert one_file_plan("a page: index.html and style.css", {}) is None  # two files: the CTO plans it
+    assert one_file_plan("a word counting tool", {}) is None

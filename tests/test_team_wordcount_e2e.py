@@ -95,8 +95,30 @@ wall_seconds = 200
     (checkout / "words.txt").write_text("b a b\n")
     out = subprocess.run([sys.executable, "cli.py", "words.txt"], cwd=checkout, capture_output=True, text=True)
     assert out.stdout.splitlines() == ["b: 2", "a: 1"]
-    # QA ran the brief's command; the unit tests its model invented were dropped as the tests' fault.
-    assert [r for r in requests if r.get("crewmux", {}).get("role") == "qa"]
+    # The brief names one file: one task, no planning model asked. QA ran the brief's command
+    # and asked its model for no unit test (the contract names no function to test).
+    roles = [r.get("crewmux", {}).get("role") for r in requests if r.get("method") == "POST"]
+    assert roles == ["coder"]
     verdicts = [e for e in read_events(run.events_dir / "qa.jsonl") if e.kind == "verdict"]
     assert verdicts[0].data["checks"]["criterion: python3 cli.py input.txt"] == "passed"
+
+
+def test_the_chained_plan_and_invented_tests_pass_on_the_first_try(git_project: Path, tmp_path: Path):
+    """A brief the CTO's model plans (it names two files): its 8-task chain on src/cli.py is
+    one task at cli.py, and the tests QA's model invents against the contract are dropped."""
+    brief = BRIEF + ". Put tests, if any, in test_cli.py."
+    script = {"tps": 0, "ttft": 0, "rules": [{"role": "cto", "reply": PLAN}, {"role": "coder", "reply": RIGHT},
+                                             {"role": "qa", "reply": INVENTED}]}
+    with FakeLLMServer(script) as fake:
+        (git_project / "crewmux.toml").write_text(f'coders = 1\n[default]\nprovider = "ollama"\nmodel = "m:1.5b"\n'
+                                                   f'base_urls = ["{fake.url}"]\n[budgets]\nwall_seconds = 200\n')
+        proc = subprocess.run([sys.executable, "-m", "crewmux", "run", "--headless", "--project", str(git_project), brief],
+                              capture_output=True, text=True, timeout=200)
+        requests = fake.requests
+    run = list_runs(git_project)[-1]
+    report = json.loads(run.report_json.read_text())
+    assert report["status"] == "succeeded" and report["tasks_total"] == 1, proc.stdout
+    assert report["tasks"][0]["passed_on_try"] == 1
+    assert "qa" in [r.get("crewmux", {}).get("role") for r in requests]
+    verdicts = [e for e in read_events(run.events_dir / "qa.jsonl") if e.kind == "verdict"]
     assert [d.split(":")[0] for d in verdicts[0].data["dropped_tests"]] == ["test_empty", "test_hello"]
