@@ -4,6 +4,7 @@ bench says so and writes the rest."""
 
 from __future__ import annotations
 
+import importlib.util
 from pathlib import Path
 from typing import Any
 
@@ -13,11 +14,7 @@ MODE_COLOURS = {"single": ("#9ecae1", "#3182bd"), "team": ("#fdae6b", "#e6550d")
 
 
 def chart_available() -> bool:
-    try:
-        import matplotlib  # noqa: F401
-    except ImportError:
-        return False
-    return True
+    return importlib.util.find_spec("matplotlib") is not None
 
 
 def draw_chart(path: Path, summary: list[dict[str, Any]], title: str) -> bool:

@@ -99,11 +99,19 @@ def cmd_bench(args: argparse.Namespace) -> int:
                         coders=args.coders, team_wall=args.team_wall, tasks=args.task)
     print(f"bench {suite.name}: {len(suite.tasks)} tasks x {len(entries)} model(s) x {', '.join(modes)}; "
           f"results in {opts.out}", file=sys.stderr)
+    import signal
+
+    def terminated(signum: int, frame: object) -> None:
+        raise SystemExit(128 + signum)  # unwinds like Ctrl-C: the engine and a running team are stopped
+
+    previous = signal.signal(signal.SIGTERM, terminated)
     try:
         summary = run_bench(opts)
     except RuntimeError as exc:
         print(f"crewmux bench: {exc}", file=sys.stderr)
         return 1
+    finally:
+        signal.signal(signal.SIGTERM, previous)
     for s in summary:
         print(f"{s['model']:<24} {s['mode']:<6} tasks {s['tasks']:>3}  pass_rate_1 {s['pass_rate_1']:>5}%  "
               f"pass_rate_2 {s['pass_rate_2']:>5}%  well-formed {s['well_formed']:>5}%  {s['seconds_per_task']} s/task")

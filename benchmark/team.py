@@ -37,6 +37,15 @@ def git(project: Path, *args: str, stdout_bytes: bool = False) -> subprocess.Com
                           env={**os.environ, **GIT_ENV}, timeout=120)
 
 
+def stop_run(proc: subprocess.Popen) -> None:
+    proc.terminate()  # crewmux run stops its agents on SIGTERM
+    try:
+        proc.wait(timeout=60)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
+
+
 def seed_project(project: Path, files: dict[str, str]) -> None:
     project.mkdir(parents=True, exist_ok=True)
     write_tree(project, files)
@@ -171,12 +180,10 @@ class TeamRun:
                 proc.wait(timeout=self.wall_seconds + HARNESS_GRACE)
             except subprocess.TimeoutExpired:
                 timed_out = True
-                proc.terminate()  # crewmux run stops its agents on SIGTERM
-                try:
-                    proc.wait(timeout=60)
-                except subprocess.TimeoutExpired:
-                    proc.kill()
-                    proc.wait()
+                stop_run(proc)
+            except BaseException:
+                stop_run(proc)  # the bench was interrupted: leave no team running
+                raise
         record.seconds = round(time.monotonic() - started, 2)
         runs = list_runs(project)
         if not runs:
