@@ -85,3 +85,16 @@ def test_format_table() -> None:
     assert lines[2].strip() == "fix: sudo apt-get install -y php-cli"
     assert "Optional parts missing: php" in table
     assert "needs git" in format_table([Check("git", "missing", "x", "y", essential=True)])
+
+
+def test_engine_check_says_what_to_install_or_pull() -> None:
+    from crewmux.workspace.doctor import engine_check
+
+    missing = engine_check("the embedded engine is not installed (llama_cpp): install ...", "", [], [])
+    assert missing.status == "missing" and "crewmux[local]" in missing.fix and "GGML_CUDA" in missing.fix
+    nothing = engine_check(None, "0.3.36", [], [])
+    assert nothing.status == "missing" and nothing.fix == "crewmux models pull qwen2.5-coder:1.5b"
+    absent = engine_check(None, "0.3.36", ["qwen2.5-coder:0.5b"], ["qwen2.5-coder:1.5b"])
+    assert absent.status == "missing" and absent.fix == "crewmux models pull qwen2.5-coder:1.5b"
+    ready = engine_check(None, "0.3.36", ["qwen2.5-coder:0.5b", "qwen2.5-coder:1.5b"], ["qwen2.5-coder:1.5b"])
+    assert ready.status == "ready" and "qwen2.5-coder:1.5b" in ready.detail and "0.3.36" in ready.detail

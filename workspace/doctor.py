@@ -155,6 +155,25 @@ def llm_check(provider: str, url: str, wanted: dict[str, list[str]], reply: Endp
     return Check(name, "ready", "; ".join(notes) or "reachable")
 
 
+GPU_NOTE = ("with a GPU, rebuild it with its backend: CMAKE_ARGS=\"-DGGML_CUDA=on\" pip install --force-reinstall "
+            "--no-cache-dir 'llama-cpp-python[server]' (Metal: -DGGML_METAL=on), then gpu_layers = -1 (crewmux serve --gpu-layers -1)")
+
+
+def engine_check(missing: str | None, version: str, pulled: list[str], wanted: list[str]) -> Check:
+    """crewmux's embedded engine: installed or not, the pulled models, and the configured
+    local models that are not pulled. ``missing``: why the engine cannot run, or None."""
+    name = "embedded engine (llama.cpp)"
+    if missing:
+        return Check(name, "missing", missing.split(":")[0], "pip install 'crewmux[local]' (about 8 minutes on 2 cores); " + GPU_NOTE)
+    absent = [m for m in wanted if m not in pulled]
+    if absent:
+        return Check(name, "missing", f"llama-cpp-python {version}; not pulled: {', '.join(absent)}",
+                     "crewmux models pull " + " && crewmux models pull ".join(absent))
+    if not pulled:
+        return Check(name, "missing", f"llama-cpp-python {version}; no model pulled", "crewmux models pull qwen2.5-coder:1.5b")
+    return Check(name, "ready", f"llama-cpp-python {version}; models: {', '.join(pulled)} (a GPU: README, \"A GPU\")")
+
+
 def exit_code(checks: list[Check]) -> int:
     """0 when every essential component (tmux, git, python3) is ready."""
     return 0 if all(c.status == "ready" for c in checks if c.essential) else 1

@@ -19,6 +19,7 @@ from crewmux.workspace.doctor import (
     EndpointReply,
     Manager,
     ToolProbe,
+    engine_check,
     first_line,
     llm_check,
     sandbox_check,
@@ -141,6 +142,8 @@ def llm_checks(config: Config) -> list[Check]:
     # Group by endpoint so each server is asked once.
     groups: dict[tuple[str, str], dict] = {}
     for label, model in configured_models(config):
+        if model.provider == "local" and not model.base_urls:
+            continue  # the run starts this engine itself: engine_probe checks it
         for url in model_endpoints(model):
             group = groups.setdefault((model.provider, url), {"key": None, "wanted": {}, "num_ctx": {}})
             group["key"] = group["key"] or model_api_key(model)
@@ -168,6 +171,24 @@ def run_doctor(config: Config | None, *, llm: bool = True) -> list[Check]:
                 checks.append(tool_check(tool, sandbox_tool(sandbox, argv, Path(tmp)), manager))
             checks.append(tool_check("chromium", chromium_probe(sandbox, Path(tmp)), manager,
                                      label="chromium (headless)"))
+    checks.append(engine_probe(config))
     if llm and config is not None:
         checks += llm_checks(config)
     return checks
+
+
+def engine_probe(config: Config | None) -> Check:
+    """Whether the embedded engine is installed, which models are pulled, and whether the
+    configured local models are among them."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    from crewmux.engine.server import engine_missing
+    from crewmux.engine.store import ModelStore
+
+    try:
+        installed = version("llama-cpp-python")
+    except PackageNotFoundError:
+        installed = ""
+    pulled = [m.name for m in ModelStore.default().list()]
+    wanted = sorted({m.model for _, m in configured_models(config) if m.provider == "local"}) if config else []
+    return engine_check(engine_missing(), installed, pulled, wanted)
