@@ -210,3 +210,47 @@ def test_team_config_toml_round_trips(tmp_path: Path):
     write_toml(tmp_path / "c.toml", data)
     assert tomllib.loads((tmp_path / "c.toml").read_text()) == data
     assert (tmp_path / "c.toml").stat().st_mode & 0o077 == 0
+
+
+def _exercise(root: Path, name: str, solution: str, test: str, extra: dict[str, str] | None = None) -> Path:
+    d = root / name
+    (d / ".meta").mkdir(parents=True)
+    (d / ".docs").mkdir()
+    (d / ".docs" / "instructions.md").write_text("# Instructions\n\nDo it.\n")
+    (d / ".meta" / "config.json").write_text(
+        f'{{"files": {{"solution": ["{solution}"], "test": ["{test}"], "example": [".meta/example"]}}}}')
+    (d / solution).write_text("stub\n")
+    (d / test).write_text("test\n")
+    for rel, text in (extra or {}).items():
+        (d / rel).write_text(text)
+    return d
+
+
+def test_php_and_javascript_track_layouts(tmp_path: Path):
+    _exercise(tmp_path, "leap-php", "Leap.php", "LeapTest.php")
+    _exercise(tmp_path, "leap-js", "leap.js", "leap.spec.js", {"package.json": "{}", "babel.config.js": "x"})
+    php, js = sorted(load_suite(tmp_path).tasks, key=lambda t: t.id, reverse=True)
+    assert (php.language, php.checks[0].command, list(php.hidden)) == ("php", "phpunit LeapTest.php", ["LeapTest.php"])
+    assert js.language == "javascript" and "jest leap.spec.js" in js.checks[0].command
+    assert js.support == {"package.json": "{}"}  # the track's tooling (babel.config.js) is not the exercise's
+
+
+def test_a_missing_toolchain_is_named(tmp_path: Path):
+    from crewmux.benchmark.checks import missing_tool
+
+    assert missing_tool("npx --no-install jest leap.spec.js", tmp_path).startswith("jest is not installed")
+    assert missing_tool("no-such-program-xyz --version", tmp_path) == "no-such-program-xyz is not installed"
+    assert missing_tool("python3 -m pytest -q", tmp_path) is None
+
+
+def test_compare_command_reads_two_result_dirs(tmp_path: Path, capsys):
+    import json
+
+    from crewmux.cli import main
+
+    for name, rate in (("a", 10.0), ("b", 40.0)):
+        (tmp_path / name).mkdir()
+        (tmp_path / name / "summary.json").write_text(json.dumps([{"model": "m", "mode": "single", "pass_rate_1": rate}]))
+    assert main(["bench", "compare", str(tmp_path / "a"), str(tmp_path / "b")]) == 0
+    assert "| pass_rate_1 | 10 | 40 | +30 |" in capsys.readouterr().out
+    assert main(["bench", "compare", str(tmp_path / "a"), str(tmp_path / "nope")]) == 2

@@ -163,3 +163,18 @@ def test_a_page_with_an_uncaught_error_or_a_missing_element_fails_in_chromium():
     assert not thrown.passed and "uncaught error" in thrown.output
     missing = checker.score_files(task, {"index.html": task.solution["index.html"].replace('id="contact"', 'id="other"')})
     assert not missing.passed and "no element matches: form#contact" in missing.output
+
+
+def test_a_config_file_is_one_model_entry_beside_a_named_model(tmp_path: Path):
+    task = load_suite(FIXTURES).tasks[0]
+    script = {"tps": 0, "ttft": 0, "rules": [{"model": "fake-big:70b", "reply": whole(task.solution)}],
+              "default": whole({"adder.py": "def add(a, b):\n    return 0\n"})}
+    with FakeLLMServer(script) as fake:
+        cfg = tmp_path / "ladder.toml"
+        cfg.write_text(f'[default]\nprovider = "ollama"\nmodel = "fake-small:1b"\nbase_urls = ["{fake.url}"]\n'
+                       f'[roles.coder]\nmodel = "fake-big:70b"\n')
+        code, out = bench(tmp_path, fake.url, FIXTURES, "--task", "add-numbers", "--config", str(cfg))
+        assert code == 0
+    summary = {s["model"]: s for s in json.loads((out / "summary.json").read_text())}
+    assert set(summary) == {"fake-coder:7b", "ladder:fake-big:70b"}
+    assert summary["ladder:fake-big:70b"]["pass_rate_1"] == 100.0 and summary["fake-coder:7b"]["pass_rate_2"] == 0.0
