@@ -48,13 +48,13 @@ def draw_chart(path: Path, summary: list[dict[str, Any]], title: str) -> bool:
             ax_tok.barh(f"{model}\n{mode}", s["completion_tokens_per_task"], color=dark)
         aider = aider_figures(model)
         if aider:
-            ax_pass.hlines([aider[1], aider[2]], m_i - 0.42, m_i + 0.42, colors=["#555555", "#999999"], linestyles=["--", ":"],
+            ax_pass.hlines([aider[1], aider[2]], m_i - 0.42, m_i + 0.42, colors=["#555555", "#999999"], linestyles=["--", ":"], zorder=3,
                            label="aider: dashed try 1, dotted try 2" if m_i == 0 else None)
     ax_pass.set_xticks(range(len(models)), models)
     ax_pass.set_ylim(-10, 110)
     ax_pass.set_ylabel("tasks passed (%)")
     ax_pass.set_title("pass rate (dark: first try)")
-    ax_pass.legend(fontsize=8, loc="upper right")
+    ax_pass.legend(fontsize=8, loc="upper center", bbox_to_anchor=(0.5, -0.1), ncol=3, frameon=False)
     ax_pass.spines[["top", "right"]].set_visible(False)
     for ax, what in ((ax_time, "seconds per task"), (ax_tok, "completion tokens per task")):
         ax.set_title(what)

@@ -51,13 +51,14 @@ def render_report(suite: str, summary: list[dict[str, Any]], results: list[TaskR
             "`crewmux run`. Rates are percent of the tasks the model decided (infrastructure failures are counted apart).", ""]
     if chart:
         out += [f"![pass rates, time and tokens]({chart})", ""]
+    shown = range(1, max(1, min(tries, 3)) + 1)  # a pass rate past the last try says nothing new
     rows = []
     for s in summary:
-        rows.append([s["model"], s["mode"], s["tasks"], _fmt(s["pass_rate_1"], "%"), _fmt(s["pass_rate_2"], "%"),
-                     _fmt(s["pass_rate_3"], "%"), _fmt(s["well_formed"], "%"), s["seconds_per_task"],
+        rows.append([s["model"], s["mode"], s["tasks"], *[_fmt(s[f"pass_rate_{k}"], "%") for k in shown],
+                     _fmt(s["well_formed"], "%"), s["seconds_per_task"],
                      s["completion_tokens_per_task"], s["prompt_tokens"], _fmt(s["cost"]) if s["cost"] else "–",
                      s["steps_to_green"], _fmt(s["repeat_error_rate"], "%"), s["infrastructure_failures"]])
-    out += ["## Summary", "", table(["model", "mode", "tasks", "pass 1", "pass 2", "pass 3", "well-formed", "s/task",
+    out += ["## Summary", "", table(["model", "mode", "tasks", *[f"pass {k}" for k in shown], "well-formed", "s/task",
                                      "completion tok/task", "prompt tok", "cost $", "steps to green", "repeat errors",
                                      "infra fails"], rows), ""]
     ratios = mode_ratios(summary)

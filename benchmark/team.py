@@ -210,6 +210,8 @@ class TeamRun:
             next_files = {**files, **{f: (tree / f).read_text(errors="replace") for f in self.task.files if (tree / f).is_file()}}
             figures["first_reply_passed_but_failed"] = (not score.passed and self._first_reply_passed(project, run, Path(scratch)))
         record.passed, record.failure = score.passed, score.failure
+        if not score.passed and record.failure == "test_failure" and "wall-time budget" in report.get("reason", ""):
+            record.failure = "timeout"  # the team ran out of its own budget (coordinator's wording) before it finished
         if timed_out and not score.passed:
             record.failure = "infrastructure"
             score_output = f"the bench stopped the run after {self.wall_seconds + HARNESS_GRACE:.0f} s (harness timeout)\n"
