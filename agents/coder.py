@@ -12,7 +12,7 @@ from __future__ import annotations
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 from crewmux.agents.contract import render_contract
 from crewmux.agents.edit_format import EditError, ParsedReply, apply_edit, parse_reply
@@ -157,7 +157,7 @@ class Coder(Agent):
     def _write_and_check(self, job: TaskAssignment, text: str, written: list[str] | None = None) -> tuple[list[str], str]:
         """Write one reply's files and syntax-check them; (paths written, errors)."""
         self.set_status("writing")
-        now, errors = self._write(parse_reply(text))
+        now, errors = self._write(parse_reply(text), job.task.files)
         files = [*(written or []), *(p for p in now if p not in (written or []))]
         if errors:
             self._problem(job, MALFORMED, errors)
@@ -278,12 +278,12 @@ class Coder(Agent):
         title = "Your previous attempt's files (fix them)" if previous else "Current content of your task's files"
         return f"\n{title}:\n" + "\n".join(parts) + "\n"
 
-    def _write(self, parsed: ParsedReply) -> tuple[list[str], str]:
+    def _write(self, parsed: ParsedReply, task_files: list[str] | None = None) -> tuple[list[str], str]:
         """Write the reply's files; (paths written, problems to send back)."""
         if parsed.empty:
             return [], ("Your reply held no files. Send each file as its path alone on a line, "
                         "then the complete file in a fenced code block.")
-        files = list(parsed.files)
+        files = self._to_task_paths(list(parsed.files), task_files or [])
         problems = list(parsed.problems)
         contents = dict(files)
         for edit in parsed.edits:
@@ -302,6 +302,21 @@ class Coder(Agent):
             self.console.line(f"   wrote {path}")
         blocking = [p for p in problems if "not closed" not in p]
         return written, "\n".join(blocking)
+
+    def _to_task_paths(self, files: list[tuple[str, str]], task_files: list[str]) -> list[tuple[str, str]]:
+        """A file of the task sent under another folder (src/cli.py for the task's cli.py, as
+        small models do) goes where the task says: the brief and QA run it there."""
+        sent = {path for path, _ in files}
+        moved = []
+        for path, text in files:
+            if path not in task_files:
+                same = [t for t in task_files if PurePosixPath(t).name == PurePosixPath(path).name and t not in sent]
+                if len(same) == 1:
+                    self.console.line(f"   {path} is the task's {same[0]}: written there")
+                    sent.add(same[0])
+                    path = same[0]
+            moved.append((path, text))
+        return moved
 
     def _complete(self, job: TaskAssignment, written: list[str], tokens: int, seconds: float) -> None:
         try:

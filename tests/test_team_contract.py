@@ -107,3 +107,17 @@ def test_the_coder_builds_to_its_contract_and_sees_its_dependencies_contracts(gi
     assert "t1:\n- function count_words(text) -> dict of word -> count  (in wordcount.py)" in user
     # Stable first, changing last: what the task builds on and its contract come before the criteria.
     assert user.index("count_words(text)") < user.index("Your task's contract") < user.index("Acceptance criteria")
+
+
+def test_a_task_file_sent_under_another_folder_is_written_where_the_task_says(git_project: Path, until_coordinator_hears):
+    """The real 1.5B coder wrote src/cli.py for a task whose file (and the brief's) is cli.py."""
+    reply = f"src/cli.py\n{F}python\nprint('ok')\n{F}\n"
+    with FakeLLMServer({"tps": 0, "ttft": 0, "rules": [{"role": "coder", "reply": reply}]}) as fake:
+        config = Config(default=ModelConfig(provider="ollama", model="fake-coder:1.5b", base_urls=[fake.url]))
+        run = RunDir.create(git_project, "wc", build_agents(1, 1), config=config.model_dump(mode="json"))
+        base = git.start_branch(git_project, f"crewmux/{run.run_id}")
+        deliver(run.mail_root, TaskAssignment(run_id=run.run_id, sender="coordinator", recipient="coder-1", task_id="t2",
+                                              task=PLAN.tasks[1], attempt=1, branch="b", base_ref=base))
+        (done,) = until_coordinator_hears(Coder(run, "coder-1", heartbeat_interval=60), timeout=30)
+    assert done.type == "completion" and done.files == ["cli.py"]
+    assert git.show_file(git_project, done.commit, "cli.py") == "print('ok')\n"
