@@ -157,8 +157,12 @@ class TeamRun:
         return result
 
     def brief(self, feedback: str) -> str:
+        existing = [f for f in self.task.files if f in self.task.stub]
+        verb, them = ("exists", "it") if len(existing) == 1 else ("exist", "them")
+        note = (f" ({', '.join(existing)} {verb} already: complete {them} and keep the names of the functions and "
+                "classes in it, since tests call them)") if existing else ""
         text = prompt("team_brief", instructions=self.task.brief, file_list=", ".join(self.task.files),
-                      language=self.task.language)
+                      language=self.task.language, existing=note)
         return text.rstrip() + feedback
 
     def _try(self, number: int, files: dict[str, str], feedback: str) -> tuple[TryRecord, dict[str, Any], dict[str, str]]:

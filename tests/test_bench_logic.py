@@ -254,3 +254,34 @@ def test_compare_command_reads_two_result_dirs(tmp_path: Path, capsys):
     assert main(["bench", "compare", str(tmp_path / "a"), str(tmp_path / "b")]) == 0
     assert "| pass_rate_1 | 10 | 40 | +30 |" in capsys.readouterr().out
     assert main(["bench", "compare", str(tmp_path / "a"), str(tmp_path / "nope")]) == 2
+
+
+def test_progress_draws_a_bar_on_a_terminal_and_lines_elsewhere():
+    import io
+
+    from crewmux.benchmark.runner import Progress
+
+    class Tty(io.StringIO):
+        def isatty(self) -> bool:
+            return True
+
+    tty = Tty()
+    bar = Progress(2, tty)
+    bar.start("leap · m · single")
+    bar.finish("leap · m · single", "passed on try 1")
+    assert "\r\x1b[2K[##############..............] 1/2" in tty.getvalue()
+    plain = io.StringIO()
+    log = Progress(2, plain)
+    log.finish("leap · m · single", "failed (syntax)")
+    assert plain.getvalue() == "[1/2] leap · m · single: failed (syntax)\n"
+
+
+def test_team_brief_names_the_files_and_says_which_exist():
+    from crewmux.benchmark.team import TeamRun
+
+    suite = load_suite(FIXTURES)
+    with_stub = TeamRun(suite.tasks[0], {}, None, "m", Path("/nonexistent"))
+    assert "The answer goes in: adder.py (adder.py exists already: complete it" in with_stub.brief("")
+    fresh = TeamRun(suite.tasks[1], {}, None, "m", Path("/nonexistent")).brief("\\n\\nretry")
+    assert "The answer goes in: greet.py. Use only" in fresh and fresh.endswith("retry")
+    assert "hidden" not in suite.tasks[0].brief and "test_hidden_adder" not in with_stub.brief("")
