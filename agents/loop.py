@@ -14,6 +14,7 @@ import threading
 import traceback
 from typing import ClassVar
 
+from crewmux.agents.live_request import LiveRequests
 from crewmux.agents.console import Console
 from crewmux.config import Config
 from crewmux.protocol.events import AgentStatus, EventLog
@@ -58,6 +59,7 @@ class Agent:
         self._steer_lock = threading.Lock()
         self._steer_notes: list[str] = []
         self._wakeup: Wakeup | None = None
+        self.live = LiveRequests()  # model requests in flight, reported with each heartbeat
 
     # -- what roles implement ---------------------------------------------------------
     def handle(self, message: Message) -> None:
@@ -239,7 +241,9 @@ class Agent:
 
     def _heartbeat(self) -> None:
         while True:
-            self.events.emit("heartbeat", status=self.status, task_id=self.task_id, attempt=self.attempt)
+            live = self.live.snapshot()
+            self.events.emit("heartbeat", status=self.status, task_id=self.task_id, attempt=self.attempt,
+                             data={"llm": live} if live else {})
             if self._stop.wait(self.heartbeat_interval):
                 return
 

@@ -10,13 +10,14 @@ from __future__ import annotations
 import os
 from pathlib import Path
 from string import Template
+from collections.abc import Callable
 from typing import TYPE_CHECKING, TypeVar
 
 from pydantic import BaseModel
 
 from crewmux.agents.llm.errors import LLMCancelled
 from crewmux.agents.llm.retry import RetryPolicy
-from crewmux.agents.llm.types import ChatMessage, ChatRequest, ChatResult, RequestMeta
+from crewmux.agents.llm.types import ChatMessage, ChatRequest, ChatResult, ChunkCallback, RequestMeta
 from crewmux.agents.loop import AgentStopped
 from crewmux.config import ModelConfig, model_endpoints
 from crewmux.protocol.run_secrets import SECRETS_FILE, RunSecrets
@@ -76,6 +77,14 @@ class Talker:
         if kind == "content":
             self.agent.console.stream(text)
 
+    def _counted(self, piece: Callable[[], None], quiet: bool) -> ChunkCallback:
+        """The chunk callback that also counts pieces for the heartbeat (live progress)."""
+        def on_chunk(kind: str, text: str) -> None:
+            piece()
+            if not quiet:
+                self._on_chunk(kind, text)
+        return on_chunk
+
     def _record(self, result: ChatResult, task: str, attempt: int, rung: str = "") -> None:
         stats = result.stats
         tokens = stats.prompt_tokens + stats.completion_tokens
@@ -93,8 +102,9 @@ class Talker:
              quiet: bool = False) -> ChatResult:
         """One exchange; ``quiet`` does not stream into the log (replies asked for side by side)."""
         try:
-            result = self._client(model).chat(self._request(messages, model, task, attempt),
-                                              on_chunk=None if quiet else self._on_chunk, cancel=self.agent.stop_event)
+            with self.agent.live.track() as piece:
+                result = self._client(model).chat(self._request(messages, model, task, attempt),
+                                                  on_chunk=self._counted(piece, quiet), cancel=self.agent.stop_event)
         except LLMCancelled:
             raise AgentStopped() from None
         self._record(result, task, attempt, rung)
@@ -102,9 +112,10 @@ class Talker:
 
     def structured(self, messages: list[ChatMessage], schema: type[T], model: ModelConfig, *, task: str = "", attempt: int = 0) -> tuple[T, ChatResult]:
         try:
-            instance, result = self._client(model).chat_structured(
-                self._request(messages, model, task, attempt), schema, on_chunk=self._on_chunk, cancel=self.agent.stop_event
-            )
+            with self.agent.live.track() as piece:
+                instance, result = self._client(model).chat_structured(
+                    self._request(messages, model, task, attempt), schema, on_chunk=self._counted(piece, False), cancel=self.agent.stop_event
+                )
         except LLMCancelled:
             raise AgentStopped() from None
         self._record(result, task, attempt)

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections import deque
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
 from crewmux.agents.llm.model_source import SCRIPTED_MODEL
 from crewmux.config import Config
@@ -41,6 +42,7 @@ class AgentView:
     last_seen: float | None = None
     last_text: str = ""
     removed: bool = False  # taken out of the team (run.json), kept for the record
+    live: dict[str, Any] | None = None  # the model request in flight, from the last heartbeat
 
     def shown_status(self, now: float, run_finished: bool = False) -> str:
         """The status to display: the agent's own, or ``dead`` once it fell silent."""
@@ -222,6 +224,7 @@ class TeamView:
         elif event.kind == "llm":
             if event.tokens:
                 agent.tokens += event.tokens
+            agent.live = None
             changes.header = True
         elif event.kind == "message":
             entry = FeedEntry(
@@ -248,6 +251,9 @@ class TeamView:
         if event.kind in ("status", "started", "heartbeat"):
             agent.task_id = event.task_id
             agent.attempt = event.attempt
+        if event.kind == "heartbeat":
+            live = data.get("llm")
+            agent.live = live if isinstance(live, dict) else None
         if event.text and event.kind != "heartbeat":
             agent.last_text = event.text
 
@@ -306,6 +312,26 @@ class TeamView:
     def scripted(self) -> bool:
         """The run talks to crewmux's scripted demo model, not a real one."""
         return self.config is not None and self.config.default.model == SCRIPTED_MODEL
+
+    def activity(self, agent: AgentView) -> str:
+        """What the agent's model request is doing: waiting (and behind whom, when another
+        agent on the same model is writing: one engine serves one request at a time on a
+        CPU) or writing, with its tokens so far."""
+        live = agent.live
+        if not live or agent.status in TERMINAL_STATUSES:
+            return ""
+        if live.get("phase") == "writing":
+            return f"writing {live.get('tokens', 0)} tok"
+        waited = f"waiting {format_elapsed(float(live.get('seconds') or 0))}"
+        writers = [other.name for other in self.agents.values()
+                   if other is not agent and other.live and other.live.get("phase") == "writing" and other.model == agent.model]
+        return f"{waited}, queued behind {writers[0]}" if writers else f"{waited} for the model"
+
+    def live_tps(self, agent: AgentView) -> float | None:
+        """Tokens/s of the reply being written, else of the last one."""
+        if agent.live and agent.live.get("phase") == "writing" and agent.live.get("tps") is not None:
+            return float(agent.live["tps"])
+        return agent.tps
 
     @property
     def model_label(self) -> str:

@@ -34,14 +34,14 @@ class Row:
     strip: Strip | None = None  # rendered at the current widths and cursor state
 
 
-def agent_cells(agent: AgentView, status: str) -> tuple[str, ...]:
+def agent_cells(agent: AgentView, status: str, activity: str = "", tps: float | None = None) -> tuple[str, ...]:
     return (
         agent.name,
         agent.role or "?",
-        status,
+        f"{status}: {activity}" if activity else status,
         agent.task_label,
         agent.model,
-        f"{agent.tps:.1f}" if agent.tps is not None else "",
+        f"{tps:.1f}" if tps is not None else "",
         format_tokens(agent.tokens),
         str(agent.restarts) if agent.restarts else "",
     )
@@ -112,7 +112,7 @@ class AgentTable(Widget, can_focus=True):
         widened = False
         for name in names:
             agent = view.agents[name]
-            cells = agent_cells(agent, agent.shown_status(now, finished))
+            cells = agent_cells(agent, agent.shown_status(now, finished), view.activity(agent), view.live_tps(agent))
             for i, cell in enumerate(cells):
                 if len(cell) > self._widths[i]:
                     self._widths[i] = len(cell)
