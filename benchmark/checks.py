@@ -33,6 +33,8 @@ def check_env() -> dict[str, str]:
 def write_tree(root: Path, files: dict[str, str | bytes]) -> None:
     for rel, content in files.items():
         target = root / rel
+        if target.is_symlink():
+            target.unlink()  # what the bench writes replaces a link the answer left there
         if not target.resolve().is_relative_to(root.resolve()):
             raise ValueError(f"refusing to write {rel!r} outside the tree")
         target.parent.mkdir(parents=True, exist_ok=True)
@@ -64,8 +66,11 @@ class Checker:
         with tempfile.TemporaryDirectory(prefix=f"crewmux-bench-{task.id}-") as scratch:
             work = Path(scratch) / "tree"
             shutil.copytree(tree, work, ignore=shutil.ignore_patterns(".git", ".crewmux"), symlinks=True)
-            write_tree(work, {k: v for k, v in task.support.items() if not (work / k).exists()})
-            write_tree(work, task.hidden)  # the hidden tests win over a same-named file of the answer
+            try:
+                write_tree(work, {k: v for k, v in task.support.items() if not (work / k).exists()})
+                write_tree(work, task.hidden)  # the hidden tests win over a same-named file of the answer
+            except (ValueError, OSError) as exc:  # e.g. the answer made a directory of the tests' name a link
+                return score([CheckOutcome("setting up the hidden files", False, f"the built tree is unusable: {exc}")])
             outcomes = [self._one(task, check, work) for check in task.checks]
         return score(outcomes)
 

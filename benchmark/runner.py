@@ -16,7 +16,7 @@ from crewmux.agents.llm.client import LLMClient
 from crewmux.benchmark.chart import draw_chart
 from crewmux.benchmark.checks import Checker
 from crewmux.benchmark.episodes import EpisodeStore
-from crewmux.benchmark.figures import TaskResult, finished_keys, latest_results, result_key, summarise
+from crewmux.benchmark.figures import TaskResult, TryRecord, finished_keys, latest_results, result_key, summarise
 from crewmux.benchmark.models import ModelEntry, engine_for, team_config
 from crewmux.benchmark.report import render_compare, render_report
 from crewmux.benchmark.single import SingleRun
@@ -122,7 +122,10 @@ def run_bench(opts: BenchOptions, stream: TextIO | None = None) -> list[dict[str
                 for mode, task in mine:
                     label = f"{task.id} · {entry.label} · {mode}"
                     progress.start(label)
-                    result, episodes = _run_one(opts, live, mode, task, checker)
+                    try:
+                        result, episodes = _run_one(opts, live, mode, task, checker)
+                    except Exception as exc:  # the bench's own failure: counted apart, tried again on a rerun
+                        result, episodes = harness_failure(opts, live, mode, task, exc), []
                     append_result(results_path, result)
                     if store is not None:
                         store.add(episodes)
@@ -151,6 +154,12 @@ def _run_one(opts: BenchOptions, entry: ModelEntry, mode: str, task, checker: Ch
     team = TeamRun(task, config, checker, entry.label, workdir, tries=opts.tries, wall_seconds=opts.team_wall,
                    suite=opts.suite.name, group=group)
     return team.run(), team.episodes
+
+
+def harness_failure(opts: BenchOptions, entry: ModelEntry, mode: str, task, exc: Exception) -> TaskResult:
+    return TaskResult(task=task.id, model=entry.label, mode=mode, suite=opts.suite.name, category=task.category,
+                      language=task.language, tries=[TryRecord(1, failure="infrastructure",
+                                                               output=f"the bench itself failed: {type(exc).__name__}: {exc}")])
 
 
 def write_outputs(opts: BenchOptions, *, chart: bool) -> list[dict[str, Any]]:

@@ -178,3 +178,36 @@ def test_a_config_file_is_one_model_entry_beside_a_named_model(tmp_path: Path):
     summary = {s["model"]: s for s in json.loads((out / "summary.json").read_text())}
     assert set(summary) == {"fake-coder:7b", "ladder:fake-big:70b"}
     assert summary["ladder:fake-big:70b"]["pass_rate_1"] == 100.0 and summary["fake-coder:7b"]["pass_rate_2"] == 0.0
+
+
+def test_hidden_files_replace_links_the_answer_left_in_their_place(tmp_path: Path):
+    task = load_suite(FIXTURES).tasks[0]
+    tree = tmp_path / "tree"
+    tree.mkdir()
+    (tree / "adder.py").write_text(task.solution["adder.py"])
+    (tree / "test_hidden_adder.py").symlink_to("/etc/hostname")
+    assert Checker().score_tree(task, tree).passed
+    assert (tree / "test_hidden_adder.py").is_symlink()  # the built tree itself is left as it was
+
+
+def test_a_failure_of_the_bench_itself_is_infrastructure_and_the_bench_goes_on(tmp_path: Path, monkeypatch):
+    from crewmux.benchmark import runner
+    from crewmux.benchmark.models import ModelEntry
+
+    real = runner._run_one
+
+    def flaky(opts, entry, mode, task, checker):
+        if task.id == "add-numbers":
+            raise OSError("No space left on device")
+        return real(opts, entry, mode, task, checker)
+
+    monkeypatch.setattr(runner, "_run_one", flaky)
+    task = load_suite(FIXTURES).tasks[1]
+    with FakeLLMServer({"tps": 0, "ttft": 0, "default": whole(task.solution)}) as fake:
+        entry = ModelEntry(label="fake-coder:7b", provider="ollama", model="fake-coder:7b", base_url=fake.url)
+        opts = runner.BenchOptions(suite=load_suite(FIXTURES), entries=[entry], modes=["single"], out=tmp_path / "out",
+                                   tasks=["add-numbers", "greet-cli"])
+        [summary] = runner.run_bench(opts)
+    assert summary["tasks"] == 1 and summary["passed"] == 1 and summary["infrastructure_failures"] == 1
+    broken = next(r for r in results_of(tmp_path / "out") if r["task"] == "add-numbers")
+    assert "the bench itself failed: OSError: No space left on device" in broken["tries"][0]["output"]
