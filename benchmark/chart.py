@@ -17,7 +17,14 @@ def chart_available() -> bool:
     return importlib.util.find_spec("matplotlib") is not None
 
 
-def draw_chart(path: Path, summary: list[dict[str, Any]], title: str) -> bool:
+def task_points(results: list[Any]) -> list[dict[str, Any]]:
+    """One point per task result for the per-task panel: mode, seconds, tokens, passed."""
+    return [{"model": r.model, "mode": r.mode, "task": r.task, "passed": r.passed,
+             "seconds": sum(t.seconds for t in r.tries), "tokens": sum(t.completion_tokens for t in r.tries)}
+            for r in results if not r.infrastructure]
+
+
+def draw_chart(path: Path, summary: list[dict[str, Any]], title: str, points: list[dict[str, Any]] | None = None) -> bool:
     """Write the chart; False when matplotlib is missing (pip install 'crewmux[bench]')."""
     if not summary or not chart_available():
         return False
@@ -29,7 +36,8 @@ def draw_chart(path: Path, summary: list[dict[str, Any]], title: str) -> bool:
     models = list(dict.fromkeys(s["model"] for s in summary))
     modes = list(dict.fromkeys(s["mode"] for s in summary))
     by = {(s["model"], s["mode"]): s for s in summary}
-    fig, (ax_pass, ax_time, ax_tok) = plt.subplots(1, 3, figsize=(14, 4.8), gridspec_kw={"width_ratios": [2, 1, 1]})
+    fig, ((ax_pass, ax_tasks), (ax_time, ax_tok)) = plt.subplots(2, 2, figsize=(13, 9),
+                                                                 gridspec_kw={"height_ratios": [3, 2]})
     fig.suptitle(title, fontsize=13, fontweight="bold")
     width = 0.8 / (len(modes) + 1)
     for m_i, model in enumerate(models):
@@ -56,14 +64,38 @@ def draw_chart(path: Path, summary: list[dict[str, Any]], title: str) -> bool:
     ax_pass.set_title("pass rate (dark: first try)")
     ax_pass.legend(fontsize=8, loc="upper center", bbox_to_anchor=(0.5, -0.1), ncol=3, frameon=False)
     ax_pass.spines[["top", "right"]].set_visible(False)
-    for ax, what in ((ax_time, "seconds per task"), (ax_tok, "completion tokens per task")):
+    for ax, what in ((ax_time, "average seconds per task"), (ax_tok, "average completion tokens per task")):
         ax.set_title(what)
         ax.tick_params(axis="y", labelsize=8)
         ax.invert_yaxis()
         ax.spines[["top", "right"]].set_visible(False)
         for bar in ax.patches:
             ax.text(bar.get_width(), bar.get_y() + bar.get_height() / 2, f" {bar.get_width():g}", va="center", fontsize=8)
+    _task_panel(ax_tasks, points or [], models)
     fig.tight_layout()
     fig.savefig(path, dpi=110)
     plt.close(fig)
     return True
+
+
+def _task_panel(ax: Any, points: list[dict[str, Any]], models: list[str]) -> None:
+    """Every task as a dot: its completion tokens against its seconds; hollow when it failed."""
+    markers = "os^Dv"
+    for point in points:
+        light, dark = MODE_COLOURS.get(point["mode"], ("#cccccc", "#666666"))
+        marker = markers[models.index(point["model"]) % len(markers)] if point["model"] in models else "o"
+        ax.scatter(point["tokens"], point["seconds"], s=46, marker=marker, edgecolors=dark, linewidths=1.4,
+                   facecolors=dark if point["passed"] else "none", alpha=0.85)
+    for mode, (light, dark) in MODE_COLOURS.items():
+        if any(p["mode"] == mode for p in points):
+            ax.scatter([], [], color=dark, label=f"{mode}: passed")
+            ax.scatter([], [], facecolors="none", edgecolors=dark, label=f"{mode}: failed")
+    if len(models) > 1:
+        for i, model in enumerate(models):
+            ax.scatter([], [], marker=markers[i % len(markers)], color="#555555", label=model)
+    ax.set_title("each task: time and completion tokens")
+    ax.set_xlabel("completion tokens")
+    ax.set_ylabel("seconds")
+    if points:
+        ax.legend(fontsize=8, frameon=False)
+    ax.spines[["top", "right"]].set_visible(False)

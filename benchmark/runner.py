@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from crewmux.agents.llm.client import LLMClient
-from crewmux.benchmark.chart import draw_chart
+from crewmux.benchmark.chart import draw_chart, task_points
 from crewmux.benchmark.checks import Checker
 from crewmux.benchmark.episodes import EpisodeStore
 from crewmux.benchmark.figures import TaskResult, TryRecord, finished_keys, latest_results, result_key, summarise
@@ -166,7 +166,8 @@ def write_outputs(opts: BenchOptions, *, chart: bool) -> list[dict[str, Any]]:
     results = latest_results(read_results(opts.out / "results.jsonl"))
     summary = summarise(results)
     (opts.out / "summary.json").write_text(json.dumps(summary, indent=2) + "\n")
-    drawn = draw_chart(opts.out / "chart.png", summary, f"crewmux bench · {opts.suite.name}") if chart else (opts.out / "chart.png").is_file()
+    drawn = (draw_chart(opts.out / "chart.png", summary, f"crewmux bench · {opts.suite.name}", task_points(results))
+             if chart else (opts.out / "chart.png").is_file())
     report = render_report(opts.suite.name, summary, results, tries=opts.tries, machine=machine_line(),
                            chart="chart.png" if drawn else None)
     (opts.out / "report.md").write_text(report + "\n")
