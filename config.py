@@ -7,6 +7,7 @@ The resolved config is stored in ``run.json`` so every agent of a run sees the s
 
 from __future__ import annotations
 
+import difflib
 import os
 import tomllib
 from pathlib import Path
@@ -107,19 +108,58 @@ class ConfigError(Exception):
     pass
 
 
-def load_config(project_dir: Path, path: Path | None = None) -> Config:
-    """Read ``crewmux.toml`` (if any) from the project. Errors name the file and the key."""
+def load_config(project_dir: Path, path: Path | None = None, environ: Mapping[str, str] | None = None) -> Config:
+    """Read ``crewmux.toml`` (if any) from the project, with the provider the environment
+    names when the file names none. Errors name the file and the key."""
+    environ = os.environ if environ is None else environ
     path = path or Path(project_dir) / CONFIG_FILE
-    if not path.is_file():
-        return Config()
-    try:
-        data = tomllib.loads(path.read_text())
-    except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"{path}: not valid TOML: {exc}") from None
+    data: dict[str, Any] = {}
+    if path.is_file():
+        try:
+            data = tomllib.loads(path.read_text())
+        except tomllib.TOMLDecodeError as exc:
+            raise ConfigError(f"{path}: not valid TOML: {exc}") from None
+        except (OSError, UnicodeDecodeError) as exc:
+            raise ConfigError(f"{path}: cannot be read ({exc})") from None
+    data = with_environment_provider(data, environ)
     try:
         return Config.model_validate(data)
     except ValidationError as exc:
-        raise ConfigError(f"{path}: {'; '.join(error_lines(exc, 5))}") from None
+        raise ConfigError(f"{path}: {'; '.join(_config_errors(exc))}") from None
+
+
+def environment_provider(environ: Mapping[str, str]) -> str | None:
+    """The provider a server variable alone selects: ``OPENAI_BASE_URL`` (vLLM, llama.cpp,
+    LM Studio) means an OpenAI-compatible server unless ``OLLAMA_HOST`` names an Ollama."""
+    if environ.get(URL_VARIABLES["ollama"]):
+        return None
+    if environ.get(URL_VARIABLES["openai"]):
+        return "openai"
+    if environ.get(URL_VARIABLES["anthropic"]):
+        return "anthropic"
+    return None
+
+
+def with_environment_provider(data: dict[str, Any], environ: Mapping[str, str]) -> dict[str, Any]:
+    """``data`` (crewmux.toml) with ``default.provider`` from the environment when the file
+    does not name one: the README says a server variable alone will do."""
+    provider = environment_provider(environ)
+    default = data.get("default", {})
+    if provider is None or not isinstance(default, dict) or "provider" in default:
+        return data
+    return {**data, "default": {**default, "provider": provider}}
+
+
+def _config_errors(exc: ValidationError, limit: int = 5) -> list[str]:
+    """``where: what`` per error; an unknown key gets the nearest known one."""
+    known = {name for model in (Config, ModelConfig, Budgets, SandboxConfig) for name in model.model_fields} | {"base_url"}
+    lines = error_lines(exc, limit)
+    for i, error in enumerate(exc.errors()[:limit]):
+        if error["type"] == "extra_forbidden" and error["loc"]:
+            close = difflib.get_close_matches(str(error["loc"][-1]), sorted(known), n=1)
+            if close:
+                lines[i] += f" (did you mean {close[0]!r}?)"
+    return lines
 
 
 # --- endpoints and keys from the ecosystem's variables ------------------------------------
@@ -188,3 +228,26 @@ def model_api_key(model: ModelConfig, environ: Mapping[str, str] | None = None) 
 def resolve_model(model: ModelConfig, environ: Mapping[str, str] | None = None) -> ModelConfig:
     """A copy with its endpoints filled in, as a run records it; the key is not filled in."""
     return model.model_copy(update={"base_urls": model_endpoints(model, environ)})
+
+
+def resolve_endpoints(config: Config, environ: Mapping[str, str] | None = None) -> Config:
+    """The config with every model's endpoints written out (default, each role's override,
+    escalation), as a run stores it: a resumed run then talks to the servers it started
+    with, whatever the shell it is resumed from has in OLLAMA_HOST or OPENAI_BASE_URL.
+    A local model without an address is left alone (the run starts its engine)."""
+    environ = os.environ if environ is None else environ
+
+    def resolved(model: ModelConfig) -> list[str]:
+        if model.provider == "local" and not model.base_urls:
+            return []
+        return model_endpoints(model, environ)
+
+    roles = {}
+    for role, overrides in config.roles.items():
+        urls = resolved(config.for_role(role))
+        roles[role] = {**overrides, "base_urls": urls} if urls else dict(overrides)
+    escalation = config.escalation
+    if escalation is not None:
+        escalation = escalation.model_copy(update={"base_urls": resolved(escalation)})
+    default = config.default.model_copy(update={"base_urls": resolved(config.default)})
+    return config.model_copy(update={"default": default, "roles": roles, "escalation": escalation})

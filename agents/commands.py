@@ -21,7 +21,8 @@ def build_agents(coders: int, qa: int):
 
 def cmd_run(args: argparse.Namespace) -> int:
     from crewmux.agents.llm.model_source import SCRIPTED_MODEL
-    from crewmux.config import CONFIG_FILE, ConfigError, load_config
+    from crewmux.agents.preflight import preflight_lines, project_problem, server_checks
+    from crewmux.config import CONFIG_FILE, ConfigError, load_config, resolve_endpoints
     from crewmux.protocol.rundir import RunDir
     from crewmux.workspace import git
 
@@ -33,19 +34,46 @@ def cmd_run(args: argparse.Namespace) -> int:
     if not brief:
         print('crewmux run: give a brief, e.g. crewmux run --headless "a CLI that converts CSV to JSON"', file=sys.stderr)
         return 2
+    top = git.toplevel(project)
+    if top is not None and top != project:
+        print(f"note: {project} is inside the git repository {top}: the run works on the whole repository, "
+              f"and its runs live in {top / '.crewmux'}")
+        project = top
+    problem = project_problem(project)
+    if problem:
+        print(f"crewmux run: {problem}", file=sys.stderr)
+        return 2
     try:
         config = load_config(project, Path(args.config) if args.config else None)
     except ConfigError as exc:
         print(f"crewmux run: {exc}", file=sys.stderr)
         return 2
-    if args.coders:
+    if args.coders is not None:
         config = config.model_copy(update={"coders": args.coders})
     if args.wall:
         config = config.model_copy(update={"budgets": config.budgets.model_copy(update={"wall_seconds": args.wall})})
     config_file = bool(args.config) or (project / CONFIG_FILE).is_file()
     config, services = _model_source(config, config_file=config_file, force_scripted=args.scripted)
+    # The servers as this shell names them (OLLAMA_HOST, OPENAI_BASE_URL), written into
+    # run.json: `crewmux resume` from another shell talks to the same ones.
+    config = resolve_endpoints(config)
+    if not args.no_check:
+        lines, ok = preflight_lines(server_checks(config, own=[s.url for s in services if s.url]))
+        for line in lines:
+            print(line if ok else f"crewmux run: {line}", file=sys.stdout if ok else sys.stderr)
+        if not ok:
+            print("crewmux run: nothing was started: the team needs its model server", file=sys.stderr)
+            return 2
+    others = _unfinished_runs(project)
+    if others:
+        print(f"note: {len(others)} other run(s) of this project are not finished ({', '.join(others)}); "
+              "both teams work on their own branches (`crewmux ls` shows them)")
     try:
+        fresh = not git.is_repo(project)
         git.ensure_repo(project)
+        if fresh:
+            print(f"note: {project} was not a git repository: `git init` made one; the run starts from an empty "
+                  "tree, so files already here are not part of it (commit them first to include them)")
         local = git.uncommitted(project) if git.has_commits(project) else []
     except git.GitError as exc:
         print(f"crewmux run: {exc}", file=sys.stderr)
@@ -137,6 +165,20 @@ def _model_source(config, *, config_file: bool, force_scripted: bool):
     return config, [Service(name="scripted-llm", argv=argv, url=scripted.base_urls[0])]
 
 
+def _unfinished_runs(project: Path) -> list[str]:
+    from crewmux.protocol.rundir import list_runs
+
+    final = set(EXIT_CODES)
+    names = []
+    for run in list_runs(project):
+        try:
+            if run.info().status not in final:
+                names.append(run.run_id)
+        except (OSError, ValueError):
+            continue
+    return names
+
+
 def _verdict(run) -> int:
     info = run.info()
     if info.status not in EXIT_CODES:
@@ -162,8 +204,24 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--headless", action="store_true", help="no dashboard; exit 0 only if the run succeeded")
     p.add_argument("--project", default=".", help="the project directory (a git repository; created if needed)")
     p.add_argument("--config", help="a crewmux.toml to use instead of the project's")
-    p.add_argument("--coders", type=int, help="number of coder agents (default: the config's)")
-    p.add_argument("--qa", type=int, default=1, help="number of QA agents (default 1)")
+    p.add_argument("--coders", type=_count(1, 16), help="number of coder agents, 1 to 16 (default: the config's)")
+    p.add_argument("--qa", type=_count(1, 4), default=1, help="number of QA agents, 1 to 4 (default 1)")
     p.add_argument("--wall", type=float, help="wall-time budget in seconds (default: the config's)")
     p.add_argument("--scripted", action="store_true", help="use the built-in scripted model (a demo) whatever is configured")
+    p.add_argument("--no-check", action="store_true", help="start the team without first asking the model servers whether they answer")
     p.set_defaults(func=cmd_run)
+
+
+def _count(low: int, high: int):
+    """An argparse type: a whole number from ``low`` to ``high``, refused with the range."""
+
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+        if not low <= value <= high:
+            raise argparse.ArgumentTypeError(f"{value} is out of range: give {low} to {high}")
+        return value
+
+    return parse

@@ -14,11 +14,17 @@ def cmd_doctor(args: argparse.Namespace) -> int:
     from crewmux.workspace.doctor import Check, exit_code, format_table
     from crewmux.workspace.doctor_probe import run_doctor
 
+    from crewmux.workspace.writable import project_problem
+
     config, problems = None, []
     try:
         config = load_config(args.project, args.config)
     except ConfigError as exc:
-        problems.append(Check("config", "missing", str(exc), "fix crewmux.toml, then run crewmux doctor again"))
+        # `crewmux run` refuses this config: doctor must not call the machine ready.
+        problems.append(Check("config", "missing", str(exc), "fix crewmux.toml, then run crewmux doctor again", essential=True))
+    problem = project_problem(Path(args.project).resolve())
+    if problem:
+        problems.append(Check("project", "missing", problem, "make the project directory writable", essential=True))
     checks = problems + run_doctor(config, llm=not args.no_llm)
     print(format_table(checks))
     sys.stdout.flush()

@@ -39,6 +39,12 @@ def is_repo(path: Path) -> bool:
     return git(path, "rev-parse", "--git-dir", check=False).returncode == 0
 
 
+def toplevel(path: Path) -> Path | None:
+    """The root of the work tree ``path`` is in, or None outside a repository."""
+    done = git(path, "rev-parse", "--show-toplevel", check=False)
+    return Path(done.stdout.strip()).resolve() if done.returncode == 0 and done.stdout.strip() else None
+
+
 def has_commits(path: Path) -> bool:
     return git(path, "rev-parse", "--verify", "-q", "HEAD", check=False).returncode == 0
 
