@@ -9,7 +9,8 @@ run follows a fault plan drawn from ``--seed`` and the run's number:
 - ``kill``: SIGKILL of random agents at random moments;
 - ``kill-any``: SIGKILLs of anything in the run (agents, the supervisor, the model server);
 - ``plan-kill``: the model server, the CTO and the coordinator SIGKILLed while the CTO plans;
-- ``freeze``: SIGSTOP, then SIGCONT some seconds later, of agents and the model server;
+- ``freeze``: agents and the model server frozen for some seconds (the cgroup freezer:
+  tmux answers a pane process's SIGSTOP with SIGCONT at once, so SIGSTOP freezes nothing);
 - ``server``: the whole tmux server killed and ``crewmux resume`` run, sometimes twice in a row;
 - ``storm``: the model server answers a share of requests with a random fault (500, 429,
   a hang, a cut stream, malformed JSON, garbage, an empty reply);
@@ -56,7 +57,7 @@ from crewmux.workspace import git
 from crewmux.workspace.restart_policy import RestartPolicy
 from crewmux.workspace.runtime import FINAL_STATUSES, TeamRuntime
 from crewmux.workspace.team_launch import Service
-from crewmux.workspace.tmux import Tmux
+from crewmux.workspace.tmux import Tmux, TmuxError
 
 SCRIPT = Path(__file__).with_name("chaos_team.toml")
 BRIEF = "a word and line counting library with a command line"
@@ -64,6 +65,9 @@ MODEL = "crewmux-chaos"
 FAMILIES = ("kill", "kill-any", "plan-kill", "freeze", "server", "storm", "mail", "mixed")
 AGENTS = ("coordinator", "cto", "coder-1", "coder-2", "qa")
 SERVICE = "scripted-llm"
+SUPERVISOR_BACK = 12.0
+SERVICE_BACK = 25.0
+BENCH_POLICY = RestartPolicy(backoff_base=0.5, backoff_max=8.0, silent_after=8.0, start_grace=12.0)
 GIT_ENV = {"GIT_AUTHOR_NAME": "chaos", "GIT_AUTHOR_EMAIL": "chaos@crewmux", "GIT_COMMITTER_NAME": "chaos", "GIT_COMMITTER_EMAIL": "chaos@crewmux"}
 JUNK_PREFIX = "chaos-junk-"  # files the bench drops into mailboxes itself (not messages)
 # Messages that are one step of one attempt: two of them mean the step was done twice.
@@ -76,9 +80,9 @@ EFFECTS = ("task_assignment", "completion", "review_request", "review_result")
 @dataclass(frozen=True)
 class Fault:
     at: float  # seconds after the team started
-    kind: str  # kill, stop, kill_server, corrupt
+    kind: str  # kill, freeze, kill_server, corrupt
     target: str = ""  # an agent, "supervisor", the service; for corrupt: a mailbox
-    seconds: float = 0.0  # stop: how long frozen; kill_server: resume again this soon after (0: once)
+    seconds: float = 0.0  # freeze: how long frozen; kill_server: resume again this soon after (0: once)
 
 
 @dataclass(frozen=True)
@@ -120,7 +124,9 @@ def make_plan(family: str, rng: random.Random, span: float) -> FaultPlan:
         faults = early
     elif family == "freeze":
         targets = (*AGENTS, SERVICE)
-        faults = [Fault(moment(), "stop", rng.choice(targets), round(rng.uniform(2, 8), 1)) for _ in range(rng.randint(1, 3))]
+        # Up to 14 s: past the bench's silence limit (8 s), so some frozen agents are found
+        # hung, killed and restarted while others thaw in time.
+        faults = [Fault(moment(), "freeze", rng.choice(targets), round(rng.uniform(2, 14), 1)) for _ in range(rng.randint(1, 3))]
     elif family == "server":
         again = round(rng.uniform(0.5, 3.0), 1) if rng.random() < 0.5 else 0.0
         faults = [Fault(moment(), "kill_server", seconds=again)]
@@ -262,6 +268,62 @@ def restarts(run: RunDir, resumes: int = 0) -> dict[str, int]:
 # -- running one team (I/O) ------------------------------------------------------------------------
 
 
+FREEZER = Path("/sys/fs/cgroup/freezer")
+
+
+class Freezer:
+    """Freezes a process for real: a cgroup v1 freezer group of its own, thawed later.
+
+    SIGSTOP is no freeze for a tmux pane's process: tmux sends it SIGCONT at once. Where
+    the freezer hierarchy is not writable, ``freeze`` falls back to SIGSTOP/SIGCONT (and
+    says so in ``how``)."""
+
+    def __init__(self) -> None:
+        self.groups: dict[Path, int] = {}
+        self.lock = threading.Lock()
+        self.n = 0
+        self.how = "cgroup freezer" if os.access(FREEZER, os.W_OK) else "SIGSTOP (undone by tmux at once)"
+
+    def freeze(self, pid: int, seconds: float) -> None:
+        if not os.access(FREEZER, os.W_OK):
+            os.kill(pid, signal.SIGSTOP)
+            threading.Timer(seconds, _cont, (pid,)).start()
+            return
+        with self.lock:
+            self.n += 1
+            group = FREEZER / f"crewmux-chaos-{os.getpid()}-{self.n}"
+        group.mkdir()
+        try:
+            (group / "cgroup.procs").write_text(str(pid))
+        except OSError:
+            group.rmdir()
+            raise ProcessLookupError(pid) from None
+        (group / "freezer.state").write_text("FROZEN")
+        with self.lock:
+            self.groups[group] = pid
+        threading.Timer(seconds, self.thaw, (group,)).start()
+
+    def thaw(self, group: Path) -> None:
+        with self.lock:
+            pid = self.groups.pop(group, None)
+        if pid is None:
+            return
+        try:
+            (group / "freezer.state").write_text("THAWED")
+            for task in (group / "cgroup.procs").read_text().split():
+                (FREEZER / "cgroup.procs").write_text(task)
+            group.rmdir()
+        except OSError:
+            pass
+
+    def thaw_all(self) -> None:
+        for group in list(self.groups):
+            self.thaw(group)
+
+
+FREEZE = Freezer()
+
+
 @dataclass
 class Outcome:
     plan: FaultPlan
@@ -276,6 +338,7 @@ class Outcome:
     done: list[str] = field(default_factory=list)  # faults carried out
     skipped: list[str] = field(default_factory=list)  # faults whose target was not there
     storm_faults: int = 0
+    stayed_down: list[str] = field(default_factory=list)  # the supervisor or the model server not back in time
     run_dir: str = ""
 
     @property
@@ -308,6 +371,8 @@ class TeamRun:
         self.skipped: list[str] = []
         self.junk = 0
         self.resumes = 0
+        self.down_since: dict[str, float] = {}
+        self.stayed_down: list[str] = []
 
     def start(self) -> None:
         url = f"http://127.0.0.1:{self.port}"
@@ -322,7 +387,7 @@ class TeamRun:
         service = Service(name=SERVICE, argv=argv, url=url)
         # A faster supervisor than the default, as a test team's: the bench is about what
         # is lost, not about the default backoff's seconds.
-        self.runtime = TeamRuntime(self.socket, services=[service], check_interval=1.0, restart_policy=RestartPolicy(backoff_base=0.5, backoff_max=8.0))
+        self.runtime = TeamRuntime(self.socket, services=[service], check_interval=1.0, restart_policy=BENCH_POLICY)
         self.runtime.start(self.run)
         self.started = time.monotonic()
 
@@ -336,6 +401,7 @@ class TeamRun:
         """Carry out the plan until the run ends or its budget (and a grace) is spent."""
         deadline = self.started + self.budget + 30.0
         pending = list(self.plan.faults)
+        looked = 0.0
         while True:
             status = self.status()
             if status in FINAL_STATUSES:
@@ -346,6 +412,9 @@ class TeamRun:
                 break
             while pending and now - self.started >= pending[0].at:
                 self._inject(pending.pop(0))
+            if now - looked >= 1.0:
+                looked = now
+                self._watch(now)
             time.sleep(0.1)
         wall = time.monotonic() - self.started
         if status != "hung":
@@ -364,8 +433,24 @@ class TeamRun:
             done=self.done,
             skipped=self.skipped,
             storm_faults=_storm_faults(self.run),
+            stayed_down=self.stayed_down,
             run_dir=str(self.run.path),
         )
+
+    def _watch(self, now: float) -> None:
+        """Note what stays down: the supervisor must be back within SUPERVISOR_BACK s and
+        the model server within SERVICE_BACK s (its backoff is at most 8 s here)."""
+        try:
+            panes = self.runtime.panes(self.run)
+        except TmuxError:
+            return
+        for name, pane, limit in (("supervisor", panes.supervisor, SUPERVISOR_BACK), (SERVICE, panes.services.get(SERVICE), SERVICE_BACK)):
+            if pane is not None and not pane.dead:
+                self.down_since.pop(name, None)
+                continue
+            since = self.down_since.setdefault(name, now)
+            if now - since > limit and name not in self.stayed_down:
+                self.stayed_down.append(name)
 
     # -- faults ----------------------------------------------------------------------------
     def _pid(self, target: str) -> int | None:
@@ -380,7 +465,7 @@ class TeamRun:
 
     def _inject(self, fault: Fault) -> None:
         label = f"{fault.kind}:{fault.target}@{time.monotonic() - self.started:.1f}s"
-        if fault.kind in ("kill", "stop"):
+        if fault.kind in ("kill", "freeze"):
             pid = self._pid(fault.target)
             if pid is None:
                 self.skipped.append(label)
@@ -389,8 +474,7 @@ class TeamRun:
                 if fault.kind == "kill":
                     os.kill(pid, signal.SIGKILL)
                 else:
-                    os.kill(pid, signal.SIGSTOP)
-                    threading.Timer(fault.seconds, _cont, (pid,)).start()
+                    FREEZE.freeze(pid, fault.seconds)
             except ProcessLookupError:
                 self.skipped.append(label)
                 return
@@ -435,6 +519,7 @@ class TeamRun:
             time.sleep(0.3)
 
     def _teardown(self) -> None:
+        FREEZE.thaw_all()  # nothing is left frozen: a frozen process outlives its server
         Tmux(self.socket).kill_server()
 
 
@@ -464,6 +549,7 @@ def run_one(parent: Path, plan: FaultPlan, *, budget: float, socket: str) -> Out
         team.start()
         return team.drive()
     finally:
+        FREEZE.thaw_all()
         Tmux(socket).kill_server()
 
 
@@ -487,6 +573,9 @@ def judge(outcome: Outcome, reference: Outcome) -> Verdicts:
         failures.append(f"hung: no verdict within {outcome.wall:.0f} s")
     if outcome.ledger.lost:
         failures.append(f"lost {len(outcome.ledger.lost)} message(s): {'; '.join(outcome.ledger.lost[:3])}")
+    for name in outcome.stayed_down:
+        limit = SUPERVISOR_BACK if name == "supervisor" else SERVICE_BACK
+        failures.append(f"{name} was down for more than {limit:g} s while the run went on")
     if outcome.ledger.junk_handled:
         failures.append(f"{outcome.ledger.junk_handled} corrupted or half-written file(s) handled as messages")
     if outcome.ledger.built_twice:
@@ -546,7 +635,7 @@ def main(argv: list[str] | None = None) -> int:
     os.environ["TMUX_TMPDIR"] = str(tmp)  # a private tmux socket directory: never the user's server
     os.environ.pop("TMUX", None)
     try:
-        print(f"chaos: seed {args.seed}, {args.runs} fault runs, plans {', '.join(families)}; projects under {tmp}", flush=True)
+        print(f"chaos: seed {args.seed}, {args.runs} fault runs, plans {', '.join(families)}; freezes by {FREEZE.how}; projects under {tmp}", flush=True)
         reference = run_one(tmp, FaultPlan("calm"), budget=args.budget or 300.0, socket=f"chaos-{os.getpid()}-ref")
         if reference.status != "succeeded" or reference.ledger.lost:
             print(f"the fault-free run did not succeed cleanly ({reference.status}: {reference.reason}); see {reference.run_dir}")

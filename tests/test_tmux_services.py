@@ -39,6 +39,8 @@ from crewmux.workspace.team_launch import Service, secrets_path
 from crewmux.workspace.tmux import Tmux
 
 SUPPORT = Path(__file__).parent / "tmux_support"
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "bench"))
+from chaos import FREEZER, Freezer  # noqa: E402  (the bench's real freeze)
 ROLES = {"coordinator": "tmux_test_agents:IdleAgent", "coder": "tmux_test_agents:SlowCoder"}
 FAST = RestartPolicy(backoff_base=0.2, backoff_max=1.0)
 
@@ -167,21 +169,33 @@ def test_a_service_that_keeps_dying_ends_the_run_with_the_reason(git_project: Pa
 def test_a_killed_supervisor_comes_back_and_supervises(git_project: Path, socket_name: str) -> None:
     rt, run = start(git_project, socket_name, [])
     hook = subprocess.run(["tmux", "-L", socket_name, "show-hooks", "-w", "-t", f"={rt.session(run)}:supervisor"], capture_output=True, text=True).stdout
-    assert "pane-died" in hook
+    assert "pane-died" in hook  # (show-hooks does not list alert-silence; the kills below test it)
     def starts() -> int:
         return run.log("supervisor").read_text().count("supervising run") if run.log("supervisor").exists() else 0
 
     wait_for("the supervisor", lambda: starts() == 1)
-    for n in (2, 3):
+    # Six times: tmux 3.3 misses the pane-died hook about one time in six; the silence
+    # alert catches those.
+    for n in range(2, 8):
         old = live_pid(rt, run, "supervisor")
         os.kill(old, signal.SIGKILL)
-        wait_for("a new supervisor", lambda: starts() == n and live_pid(rt, run, "supervisor") not in (None, old), timeout=10)
+        wait_for("a new supervisor", lambda: starts() == n and live_pid(rt, run, "supervisor") not in (None, old), timeout=12)
+    # A frozen supervisor is silent: it is replaced too (frozen for real: tmux undoes a SIGSTOP).
+    if os.access(FREEZER, os.W_OK):
+        frozen = live_pid(rt, run, "supervisor")
+        freezer = Freezer()
+        freezer.freeze(frozen, 30)
+        try:
+            wait_for("a supervisor in place of the frozen one", lambda: starts() == 8 and live_pid(rt, run, "supervisor") not in (None, frozen), timeout=15)
+        finally:
+            freezer.thaw_all()  # it was sent SIGHUP: it ends now
+        wait_for("the frozen one to end", lambda: not Path(f"/proc/{frozen}").exists() or "zombie" in Path(f"/proc/{frozen}/status").read_text())
     # The new one does the job: a killed coder is restarted.
     wait_for("coder-1 to heartbeat", lambda: any(e.kind == "heartbeat" for e in read_events(run.events("coder-1"))))
     coder = rt.panes(run).agents["coder-1"].pid
     os.kill(coder, signal.SIGKILL)
     wait_for("coder-1 restarted", lambda: any(e.kind == "restart" for e in read_events(run.events("coder-1"))))
-    assert starts() == 3
+    assert starts() == (8 if os.access(FREEZER, os.W_OK) else 7)
     # It ends on purpose when the run is over, and then stays gone.
     run.update_info(status="succeeded", reason="done")
     wait_for("the supervisor to leave", lambda: rt.panes(run).supervisor is None)

@@ -48,6 +48,7 @@ from crewmux.workspace.tmux import DEFAULT_SOCKET, PaneState, Tmux, TmuxError, s
 
 FINAL_STATUSES = frozenset({"succeeded", "partial", "failed", "stopped"})
 SUPERVISOR_RESPAWN_DELAY = 1  # seconds tmux waits before it brings back a dead supervisor
+SUPERVISOR_SILENCE = 5  # seconds without a sign of life (it writes one every second) before tmux restarts it
 SUPERVISOR = "supervisor"  # sender name of the supervisor's control messages
 # RUNTIME (protocol.rundir) sends the coordinator notices of team changes the runtime has
 # MADE (a coder added, removed, an agent paused); a dashboard request comes from "dashboard".
@@ -217,13 +218,20 @@ class TeamRuntime:
         if pane is None:
             window = f"={session}:{SUPERVISOR_WINDOW}"
             # tmux itself brings back a supervisor that died (a SIGKILL, a crash): nobody
-            # else is watching it. The delay keeps a supervisor that cannot start from
-            # spinning. respawn-pane without a command reruns the window's own.
+            # else is watching it. respawn-pane without a command reruns the window's own.
+            # pane-died is quick, but tmux 3.3 misses about one death in six (the pane is
+            # dead, with no exit status, and no hook runs); so the supervisor also writes an
+            # invisible byte every second, and a window silent for SUPERVISOR_SILENCE s is
+            # respawned (-k: a frozen one too). An alert fires once until it is cleared,
+            # hence kill-session -C. The delays keep a supervisor that cannot start from spinning.
             revive = f"run-shell -d {SUPERVISOR_RESPAWN_DELAY} -C \"respawn-pane -t {window}\""
+            silent = f"kill-session -C -t ={session} ; respawn-pane -k -t {window}"
             return [
                 Tmux.new_window_cmd(session, SUPERVISOR_WINDOW, argv, cwd=run.project_dir, env=self.env),
                 ["set-option", "-w", "-t", window, "remain-on-exit", "on"],
+                ["set-option", "-w", "-t", window, "monitor-silence", str(SUPERVISOR_SILENCE)],
                 ["set-hook", "-w", "-t", window, "pane-died", revive],
+                ["set-hook", "-w", "-t", window, "alert-silence", silent],
             ]
         if pane.dead:
             return [Tmux.respawn_cmd(pane.pane_id, argv, cwd=run.project_dir, env=self.env)]
@@ -254,7 +262,8 @@ class TeamRuntime:
 
     def release_supervisor_window(self, run: RunDir) -> None:
         """The supervisor ends on purpose: its window closes with it, and is not revived."""
-        self.tmux.run("set-option", "-w", "-t", f"={self.session(run)}:{SUPERVISOR_WINDOW}", "remain-on-exit", "off")
+        window = f"={self.session(run)}:{SUPERVISOR_WINDOW}"
+        self.tmux.run_batch([["set-option", "-w", "-t", window, "monitor-silence", "0"], ["set-option", "-w", "-t", window, "remain-on-exit", "off"]])
 
     def stop_services(self, run: RunDir) -> None:
         """Close the services' windows (the run is over; nothing will ask them again)."""

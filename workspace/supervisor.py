@@ -18,6 +18,7 @@ import argparse
 import os
 import signal
 import sys
+import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -220,6 +221,18 @@ class Supervisor:
         return self.events[name]
 
 
+def _signs_of_life(stop: threading.Event) -> None:
+    """An invisible byte (an SGR reset) on the pane every second: tmux restarts the
+    supervisor's window when it has been silent for SUPERVISOR_SILENCE seconds."""
+    while not stop.is_set():
+        try:
+            sys.stdout.write("\x1b[0m")
+            sys.stdout.flush()
+        except (OSError, ValueError):
+            return
+        stop.wait(1.0)
+
+
 def _kill_hung(pid: int) -> None:
     """SIGKILL a hung agent (a pane process of our own session) before its pane is
     respawned: tmux's SIGHUP would never reach a stopped process, which would linger."""
@@ -238,12 +251,16 @@ def main(argv: list[str] | None = None) -> int:
     if not run.run_json.is_file():
         print(f"{args.run} is not a crewmux run directory (no run.json)", file=sys.stderr)
         return 2
+    stop = threading.Event()
+    threading.Thread(target=_signs_of_life, args=(stop,), name="signs-of-life", daemon=True).start()
     launch = load_launch(run)
     policy = RestartPolicy(**launch.restart_policy)
     try:
         return Supervisor(run, args.socket, interval=launch.check_interval, policy=policy).run_forever()
     except KeyboardInterrupt:
         return 130
+    finally:
+        stop.set()
 
 
 if __name__ == "__main__":
