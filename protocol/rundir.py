@@ -10,6 +10,8 @@
 from __future__ import annotations
 
 import fcntl
+import json
+import os
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import datetime
@@ -155,6 +157,32 @@ class RunDir:
             return info.model_copy(update={"agents": [*info.agents, agent]})
 
         self.edit_info(add)
+
+    def retire_stops(self) -> list[str]:
+        """Move every stop or restart still waiting in a mailbox (new, or claimed by an
+        agent that ended before it filed it) to ``done/``; the files moved.
+
+        Called when a stopped run is resumed: the stop that ended it was for the old team,
+        and an agent that read it again on start would leave at once."""
+        moved = []
+        if not self.mail_root.is_dir():
+            return moved
+        for box in sorted(self.mail_root.iterdir()):
+            waiting = [box / "new", *sorted((box / "cur").glob("*"))]
+            for folder in waiting:
+                for path in sorted(folder.glob("*.json")) if folder.is_dir() else []:
+                    try:
+                        data = json.loads(path.read_bytes())
+                    except (OSError, ValueError):
+                        continue  # not ours to judge: the reader sends it to failed/
+                    if isinstance(data, dict) and data.get("type") == "control" and data.get("action") in ("stop", "restart"):
+                        (box / "done").mkdir(exist_ok=True)
+                        try:
+                            os.rename(path, box / "done" / path.name)
+                        except FileNotFoundError:
+                            continue  # its reader took it meanwhile
+                        moved.append(f"{box.name}/{path.relative_to(box)}")
+        return moved
 
     # -- creating and finding -------------------------------------------------------
     @classmethod

@@ -121,6 +121,8 @@ def cmd_resume(args: argparse.Namespace) -> int:
 
     run = _find(args)
     runtime = runtime_for(run, args.socket)
+    if run.info().status == "stopped":
+        run.retire_stops()  # the stop that ended it is not for the team that starts now
     runtime.resume(run)
     alive = runtime.agents_alive(run)
     print(f"run {run.run_id} resumed: {', '.join(alive)} on tmux socket {runtime.socket_name!r}, session {runtime.session(run)}")
