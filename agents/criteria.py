@@ -133,3 +133,17 @@ def runs_anything(script: Path) -> bool:
             continue  # a docstring
         return True
     return False
+
+
+_CALL = re.compile(r"\b([A-Za-z_][\w.]*)\(([^()]*)\)\s*(?:returns|return|==|->|=>|gives|is|equals|should return|must return|raises)")
+
+
+def named_calls(criteria: list[str]) -> dict[str, int]:
+    """Calls the criteria spell out with their result ("slug('Hello World') returns
+    'hello-world'"): name -> how many arguments the criterion gives it."""
+    found: dict[str, int] = {}
+    for criterion in criteria:
+        for name, args in _CALL.findall(criterion):
+            short = name.split(".")[-1]
+            found[short] = max(found.get(short, 0), len([a for a in args.split(",") if a.strip()]))
+    return found

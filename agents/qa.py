@@ -19,7 +19,7 @@ from pathlib import Path, PurePosixPath
 
 from crewmux.agents.context import signatures
 from crewmux.agents.contract import Callable_, allowed_calls, render_contract
-from crewmux.agents.criteria import CommandCriterion, command_of, judge, runs_anything
+from crewmux.agents.criteria import CommandCriterion, command_of, judge, named_calls, runs_anything
 from crewmux.agents.qa_vetting import (
     CaseRun, drop_tests, module_names, read_junit, stuck_tests, fault_of_test, vet_python_tests,
 )
@@ -229,9 +229,10 @@ class QA(Agent):
         if language is None or not criteria or any(is_test_file(f) for f in files):
             return []
         runner, tool = RUNNERS[language]
-        if language == "python" and not task.contract.functions:
-            # Tests may call only the contract; with no functions in it, any test is a guess.
-            notes.append("no QA unit tests: the task's contract names no function to test")
+        if not task.contract.functions and not named_calls(criteria):
+            # Tests may call only what the contract or the criteria name; with nothing named,
+            # any test is a guess (a page's criteria in prose: the page is loaded instead).
+            notes.append("no QA unit tests: neither the task's contract nor its criteria name a function to test")
             return []
         if tool_path(tool) is None:
             notes.append(f"not checked: tests not written, {tool} not installed")
@@ -259,9 +260,12 @@ class QA(Agent):
         return [target]
 
     def _allowed(self, task: PlanTask) -> dict[str, Callable_]:
-        """What QA's tests may call: the contract's functions, nothing else. A function the
-        contract does not name was promised to no one, and a test of it is a guess."""
-        return allowed_calls(task.contract)
+        """What QA's tests may call: the contract's functions and the calls the criteria
+        spell out, nothing else. A function no one named was promised to no one, and a
+        test of it is a guess."""
+        allowed = {name: Callable_(name, -1) for name in named_calls(task.acceptance)}
+        allowed.update(allowed_calls(task.contract))
+        return allowed
 
     def _fair_python_tests(self, task: PlanTask, files: list[str], target: str, content: str, attempt: int, kept: Path,
                            dropped: list[str]) -> str | None:

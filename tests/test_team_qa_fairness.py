@@ -10,7 +10,7 @@ import pytest
 
 from crewmux.agents.commands import build_agents
 from crewmux.agents.contract import Callable_
-from crewmux.agents.criteria import command_of, judge
+from crewmux.agents.criteria import command_of, judge, named_calls
 from crewmux.agents.llm.fake_server import FakeLLMServer
 from crewmux.agents.qa import QA
 from crewmux.agents.qa_vetting import CaseRun, read_junit, stuck_tests, fault_of_test, vet_python_tests
@@ -199,5 +199,17 @@ def test_a_test_expecting_a_value_the_contract_does_not_promise_is_dropped_befor
 def test_no_unit_tests_are_asked_for_when_the_contract_names_no_function(git_project: Path, until_coordinator_hears):
     task = PlanTask(id="t1", title="word count", files=["cli.py"], language="python", acceptance=["it counts words well"])
     _, (result,), requests = review(git_project, [{"role": "qa", "reply": INVENTED}], {"cli.py": RIGHT}, task, until_coordinator_hears)
-    assert result.verdict == "pass" and "contract names no function" in result.findings
+    assert result.verdict == "pass" and "name a function to test" in result.findings
     assert not [r for r in requests if r.get("crewmux", {}).get("role") == "qa"]
+
+
+def test_a_page_whose_criteria_name_no_function_gets_no_model_written_tests(git_project: Path, until_coordinator_hears):
+    """The real 1.5B run of the bakery page: its page loaded cleanly, and a JS test QA's
+    model wrote from prose criteria failed it."""
+    task = PlanTask(id="t1", title="bakery", files=["app.js"], language="javascript",
+                    acceptance=["The contact form should have fields for name, email, and message."])
+    _, (result,), requests = review(git_project, [{"role": "qa", "reply": "test/x.test.js\n```js\nthrow 1\n```\n"}],
+                                    {"app.js": "const x = 1;\n"}, task, until_coordinator_hears)
+    assert result.verdict == "pass", result.findings
+    assert not [r for r in requests if r.get("crewmux", {}).get("role") == "qa"]
+    assert named_calls(["slug('Hello World') returns 'hello-world'", "add(1, 2) == 3", "a page loads"]) == {"slug": 1, "add": 2}

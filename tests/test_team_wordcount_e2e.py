@@ -97,7 +97,7 @@ wall_seconds = 200
     assert out.stdout.splitlines() == ["b: 2", "a: 1"]
     # The brief names one file: one task, no planning model asked. QA ran the brief's command
     # and asked its model for no unit test (the contract names no function to test).
-    roles = [r.get("crewmux", {}).get("role") for r in requests if r.get("method") == "POST"]
+    roles = [r.get("crewmux", {}).get("role") for r in requests if r.get("method") == "POST" and r.get("crewmux", {}).get("role")]
     assert roles == ["coder"]
     verdicts = [e for e in read_events(run.events_dir / "qa.jsonl") if e.kind == "verdict"]
     assert verdicts[0].data["checks"]["criterion: python3 cli.py input.txt"] == "passed"
