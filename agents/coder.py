@@ -9,6 +9,7 @@ two errors taking turns) and it reports being stuck instead of looping.
 
 from __future__ import annotations
 
+import itertools
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -39,6 +40,8 @@ FRAME_TEXT = ("The project's brief (your task is one part of it):"
               "This is attempt 10. The previous attempt was rejected; fix exactly this:")
 MALFORMED = "malformed"  # a reply whose files could not be read or written
 SYNTAX = "syntax"  # a reply whose files failed the syntax check
+SERVER_DOWN = ("connect", "connect_timeout")  # LLMError kinds of a model server that cannot be reached
+SERVER_WAITS = (2.0, 5.0, 10.0, 20.0, 30.0)  # seconds between asks of a server that is down
 
 
 class Coder(Agent):
@@ -126,7 +129,8 @@ class Coder(Agent):
                     result = results[0]
                 else:
                     results = []
-                    result = self.talker.chat(messages, model, task=task.id, attempt=job.attempt, rung=job.rung.name)
+                    result = self._until_server_answers(
+                        lambda: self.talker.chat(messages, model, task=task.id, attempt=job.attempt, rung=job.rung.name))
             except LLMError as exc:
                 self._report(job, "llm", str(exc))
                 return
@@ -153,6 +157,24 @@ class Coder(Agent):
                 return
             messages += [ChatMessage("assistant", result.text), ChatMessage("user", prompt("coder_fix", errors=errors))]
         self._report(job, "invalid_reply", f"still failing the syntax check after {1 + FIX_ROUNDS} replies:\n{errors}", tokens=tokens)
+
+    def _until_server_answers(self, ask):
+        """``ask()``, asked again while the model server cannot be reached: a server that is
+        down is not this attempt's failure, and retrying would only burn the task's attempts."""
+        for waits in itertools.count():
+            try:
+                return ask()
+            except LLMError as exc:
+                if exc.kind not in SERVER_DOWN:
+                    raise
+                delay = SERVER_WAITS[min(waits, len(SERVER_WAITS) - 1)]
+                self.console.line(f"!! the model server does not answer: {str(exc).splitlines()[0]}; asking again in "
+                                  f"{delay:.0f} s (not a failed attempt; start the server, or stop the run)")
+                self.set_status("waiting")
+                self.stop_event.wait(delay)
+                self.checkpoint()  # leaves when the run is stopped
+                self.set_status("thinking")
+        raise AssertionError("not reached")
 
     def _write_and_check(self, job: TaskAssignment, text: str, written: list[str] | None = None) -> tuple[list[str], str]:
         """Write one reply's files and syntax-check them; (paths written, errors)."""

@@ -113,3 +113,36 @@ def test_every_check_of_an_attempt_is_answered_by_the_resident_checker(git_proje
     assert coder.pycheck.served == 2  # the failing reply and its fix
     assert coder.pycheck.pid is None  # closed when the coder stopped
     assert processes_with(str(run.worktree("coder-1"))) == []
+
+
+def test_a_model_server_that_is_down_is_waited_for_and_costs_no_attempt(git_project: Path, until_coordinator_hears):
+    """Issue 15: a connection error burned attempts 2-4 in 3 s. The coder asks again until
+    the server answers; the attempt it reports is the one it was given."""
+    import threading
+    import time
+
+    from crewmux.agents.llm.model_source import free_loopback_port
+
+    port = free_loopback_port()
+    fake = FakeLLMServer({"tps": 0, "ttft": 0, "rules": [{"role": "coder", "reply": GOOD}]}, port=port)
+    config = Config(default=ModelConfig(provider="ollama", model="fake-coder:7b", base_urls=[f"http://127.0.0.1:{port}"],
+                                        timeout_connect=1.0))
+    run = RunDir.create(git_project, "hello", build_agents(1, 1), config=config.model_dump(mode="json"))
+    base = git.start_branch(git_project, f"crewmux/{run.run_id}")
+    deliver(run.mail_root, TaskAssignment(run_id=run.run_id, sender="coordinator", recipient="coder-1", task_id="t1",
+                                          task=TASK, attempt=1, branch=f"crewmux/{run.run_id}-t1", base_ref=base))
+    starter = threading.Timer(6.0, fake.start)  # the server comes up after the coder's first tries
+    starter.start()
+    try:
+        started = time.monotonic()
+        replies = until_coordinator_hears(Coder(run, "coder-1", heartbeat_interval=60), timeout=45)
+    finally:
+        starter.cancel()
+        starter.join()
+        fake.stop()
+    assert [m.type for m in replies] == ["completion"], replies
+    assert replies[0].attempt == 1 and time.monotonic() - started >= 5
+    log = run.log("coder-1").read_text()
+    assert "the model server does not answer" in log and "not a failed attempt" in log
+    statuses = [json.loads(line).get("status") for line in run.events("coder-1").read_text().splitlines()]
+    assert "waiting" in statuses
