@@ -64,6 +64,11 @@ def cmd_run(args: argparse.Namespace) -> int:
         if not ok:
             print("crewmux run: nothing was started: the team needs its model server", file=sys.stderr)
             return 2
+    import importlib.util
+
+    if importlib.util.find_spec("playwright") is None:
+        print("note: playwright is not installed: QA cannot load web pages, and accepts them unchecked "
+              "(pip install 'crewmux[web]' to check them)")
     others = _unfinished_runs(project)
     if others:
         print(f"note: {len(others)} other run(s) of this project are not finished ({', '.join(others)}); "
