@@ -27,7 +27,7 @@ import crewmux
 from crewmux.agents.llm.fake_server import FakeLLMServer, FaultStorm
 from crewmux.agents.llm.model_source import free_loopback_port
 from crewmux.agents.llm.retry import RetryPolicy, retry_delay
-from crewmux.agents.llm.types import ChatMessage
+from crewmux.agents.llm.types import ChatMessage, ChatRequest
 from crewmux.agents.prompting import Talker
 from crewmux.config import ModelConfig
 from crewmux.protocol.events import read_events
@@ -120,13 +120,13 @@ def test_an_agent_sends_the_run_key_of_its_model_server(git_project: Path, tmp_p
         secrets = RunSecrets()
         fake.api_key = secrets.add_endpoint(fake.url)
         secrets.save(secrets_path(run))
-        agent = SimpleNamespace(run=run, name="cto", run_id=run.run_id, status="idle", stop_event=None,
-                                console=SimpleNamespace(stream=lambda text: None, line=lambda text: None),
-                                events=SimpleNamespace(emit=lambda *a, **k: None))  # fmt: skip
-        talker = Talker(agent, "cto")
+        talker = Talker(SimpleNamespace(run=run, name="cto"), "cto")
         model = ModelConfig(provider="ollama", model="m", base_urls=[fake.url], timeout_first_token=5)
-        assert talker.chat([ChatMessage(role="user", content="hi")], model).text == "hello"
+        client = talker._client(model)  # what every exchange of the agent goes through
+        assert client.retry.max_connect_attempts == 8  # the run's own server: outlast its restart
+        assert client.chat(ChatRequest(messages=[ChatMessage(role="user", content="hi")])).text == "hello"
         assert fake.requests[-1]["headers"]["Authorization"] == f"Bearer {fake.api_key}"
+        client.close()
     # A key file that is only the key, and one without the server's key, for `--api-key-file`.
     plain = tmp_path / "key"
     plain.write_text("k-123\n")
