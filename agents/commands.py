@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import signal
 import sys
+import time
 from pathlib import Path
 
 EXIT_CODES = {"succeeded": 0, "partial": 1, "failed": 2, "stopped": 3}
@@ -122,14 +123,50 @@ def cmd_run(args: argparse.Namespace) -> int:
         print("no terminal here: running without the dashboard (as --headless)")
     print(f"the team runs in tmux: `crewmux attach {run.run_id}` shows it")
     previous = signal.signal(signal.SIGTERM, _terminated)
+    started = time.monotonic()
     try:
-        runtime.wait(run)
+        _follow(run, started)
     except KeyboardInterrupt:
         print("interrupted: stopping the team")
     finally:
         signal.signal(signal.SIGTERM, previous)
         runtime.stop(run)  # a headless run leaves no tmux session behind; its logs stay
+    from crewmux.agents.headless_progress import summary_line
+
+    print(summary_line(_state(run), time.monotonic() - started))
     return _verdict(run)
+
+
+def _state(run):
+    from crewmux.protocol.state import RunState
+
+    try:
+        return RunState.model_validate_json(run.state_json.read_bytes())
+    except (OSError, ValueError):
+        return None  # not written yet, or mid-replace: the next wake-up reads it again
+
+
+def _follow(run, started: float) -> None:
+    """Until the run's status is final: one line per event that matters, as it happens.
+    Woken by changes in the run directory (state.json and run.json are replaced there)."""
+    from crewmux.agents.headless_progress import progress_lines
+    from crewmux.protocol.wakeup import Wakeup
+    from crewmux.workspace.runtime import FINAL_STATUSES
+
+    seen = None
+    with Wakeup([run.path], interval=1.0) as wakeup:
+        while True:
+            state = _state(run)
+            if state is not None:
+                for line in progress_lines(seen, state):
+                    print(f"[{time.monotonic() - started:5.0f}s] {line}", flush=True)
+                seen = state
+            try:
+                if run.info().status in FINAL_STATUSES:
+                    return
+            except (OSError, ValueError):
+                pass
+            wakeup.wait(1.0)
 
 
 def _model_source(config, *, config_file: bool, force_scripted: bool):

@@ -34,6 +34,10 @@ def test_no_model_server_means_the_scripted_demo_team(git_project: Path) -> None
     assert "SCRIPTED MODEL" in out and "ollama serve" in out, out
     assert result.returncode == 0, out + result.stderr
     assert "run succeeded: all 3 tasks passed" in out
+    # Headless: one line per event that matters, then a summary (issue 15).
+    assert "planned: 3 task(s)" in out and "t1 started: attempt 1 by coder-" in out, out
+    assert out.count(" passed (merged ") == 3 and "failed QA" in out, out
+    assert "summary: 3/3 tasks passed" in out, out
     run = list_runs(git_project)[-1]
     info = run.info()
     assert info.config["default"]["model"] == "crewmux-scripted-demo"
