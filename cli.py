@@ -37,9 +37,29 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"crewmux {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    version = sub.add_parser("version", help="print crewmux's version", description="Print crewmux's version (as --version).")
+    version.set_defaults(func=_print_version)
     for module in COMMAND_MODULES:
         module.register(sub)
+    _describe(sub)
     return parser
+
+
+def _print_version(args: argparse.Namespace) -> int:
+    print(f"crewmux {__version__}")
+    return 0
+
+
+def _describe(sub: argparse._SubParsersAction) -> None:
+    """Every subcommand's --help opens with a sentence: its one-line help when it has no
+    description of its own, and no RST markup."""
+    helps = {action.dest: action.help for action in sub._choices_actions}
+    for name, parser in sub.choices.items():
+        if parser.description:
+            parser.description = parser.description.replace("``", "`")  # module docstrings are RST
+        elif helps.get(name):
+            text = helps[name]
+            parser.description = text[0].upper() + text[1:] + ("" if text.endswith(".") else ".")
 
 
 def main(argv: list[str] | None = None) -> int:

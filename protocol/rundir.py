@@ -241,3 +241,19 @@ def find_run(project_dir: Path, run: str | None) -> RunDir:
     if not matches:
         raise LookupError(f"no run {run!r}; `crewmux ls` lists the runs")
     raise LookupError(f"{run!r} matches {len(matches)} runs; give more of the id")
+
+
+UNFINISHED: frozenset[str] = frozenset({"starting", "planning", "running"})
+
+
+def newest_unfinished_or_newest(project_dir: Path) -> RunDir:
+    """The newest run still going, else the newest run: what ``crewmux dashboard`` without
+    RUN opens (a finished run started later should not hide the one that is running)."""
+    newest = find_run(project_dir, None)
+    for run in reversed(list_runs(project_dir)):
+        try:
+            if run.info().status in UNFINISHED:
+                return run
+        except (OSError, ValueError):
+            continue
+    return newest

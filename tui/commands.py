@@ -6,7 +6,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from crewmux.protocol.rundir import RunDir, find_run
+from crewmux.protocol.rundir import RunDir, find_run, newest_unfinished_or_newest
 
 
 def open_dashboard(run: RunDir) -> int:
@@ -23,7 +23,7 @@ def open_dashboard(run: RunDir) -> int:
 
 def cmd_dashboard(args: argparse.Namespace) -> int:
     try:
-        run = find_run(args.project, args.run)
+        run = find_run(args.project, args.run) if args.run else newest_unfinished_or_newest(args.project)
     except LookupError as exc:
         print(f"crewmux dashboard: {exc}", file=sys.stderr)
         return 2
@@ -33,5 +33,5 @@ def cmd_dashboard(args: argparse.Namespace) -> int:
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("dashboard", help="watch and steer a run (the newest one unless RUN is given)")
     p.add_argument("run", nargs="?", help="run id, unique id prefix, or run directory")
-    p.add_argument("--project", type=Path, default=Path.cwd(), help="project directory holding .crewmux/ (default: here)")
+    p.add_argument("-C", "--project", type=Path, default=Path.cwd(), help="the project directory (default: here)")
     p.set_defaults(func=cmd_dashboard)

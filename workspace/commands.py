@@ -38,7 +38,7 @@ def register_doctor(sub: argparse._SubParsersAction) -> None:
         description="Each component is 'ready' or 'MISSING' with the command that installs it. "
                     "Exit code 0 when the essentials (tmux, git, python3) are ready.",
     )
-    p.add_argument("--project", type=Path, default=Path("."), help="project directory with crewmux.toml (default: .)")
+    p.add_argument("-C", "--project", type=Path, default=Path("."), help="the project directory, with its crewmux.toml (default: here)")
     p.add_argument("--config", type=Path, help="a crewmux.toml elsewhere")
     p.add_argument("--no-llm", action="store_true", help="skip the LLM server checks")
     p.set_defaults(func=cmd_doctor)

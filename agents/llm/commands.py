@@ -267,6 +267,6 @@ def register(sub: argparse._SubParsersAction) -> None:
         help="write a commented crewmux.toml, using a running Ollama's models",
         description="Write crewmux.toml into the project, choosing models from a running Ollama (OLLAMA_HOST or 127.0.0.1:11434).",
     )
-    p.add_argument("--dir", type=Path, default=Path(os.curdir), help="project directory (default: here)")
+    p.add_argument("-C", "--project", "--dir", dest="dir", type=Path, default=Path(os.curdir), help="the project directory (default: here)")
     p.add_argument("--force", action="store_true", help="replace an existing crewmux.toml")
     p.set_defaults(func=cmd_init)
