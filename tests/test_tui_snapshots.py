@@ -24,6 +24,8 @@ app_tests = importlib.util.module_from_spec(_spec)
 _spec.loader.exec_module(app_tests)
 
 SIZE = (140, 40)
+SMALL = (80, 24)  # the smallest terminal the dashboard is laid out for
+LARGE = (200, 50)
 
 
 @pytest.fixture
@@ -75,3 +77,22 @@ def test_help_screen(app: DashboardApp, snap_compare) -> None:
         await pilot.pause()
 
     assert snap_compare(app, terminal_size=SIZE, run_before=open_help)
+
+
+def test_main_screen_80x24(app: DashboardApp, snap_compare) -> None:
+    assert snap_compare(app, terminal_size=SMALL, run_before=loaded)
+
+
+def test_main_screen_200x50(app: DashboardApp, snap_compare) -> None:
+    assert snap_compare(app, terminal_size=LARGE, run_before=loaded)
+
+
+def test_help_screen_80x24_scrolled_to_its_end(app: DashboardApp, snap_compare) -> None:
+    async def open_help(pilot) -> None:
+        await loaded(pilot)
+        await pilot.press("question_mark")
+        await pilot.pause()
+        await pilot.press("end")
+        await pilot.pause()
+
+    assert snap_compare(app, terminal_size=SMALL, run_before=open_help)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from rich.table import Table
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Vertical
+from textual.containers import VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Static
 
@@ -33,7 +33,8 @@ class HelpScreen(ModalScreen[None]):
     ]
 
     def compose(self) -> ComposeResult:
-        with Vertical(id="help"):
+        # Scrolls: at 80x24 the keys are taller than the screen.
+        with VerticalScroll(id="help"):
             yield Static("crewmux dashboard — keys", id="help-title")
             yield Static(keys_table())
             yield Static("Esc closes. Quitting the dashboard never stops the team.", classes="hint")

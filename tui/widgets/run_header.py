@@ -7,6 +7,7 @@ from textual.widget import Widget
 
 from crewmux.tui.team_view import TeamView, format_elapsed, format_tokens
 
+FINAL = ("succeeded", "partial", "failed", "stopped")  # no phase beside these: "stopped (building)" misleads
 RUN_STATUS_STYLE = {
     "starting": "yellow",
     "planning": "yellow",
@@ -27,23 +28,27 @@ class RunHeader(Widget):
 
     def show(self, view: TeamView, now: float) -> None:
         counts = view.counts()
+        # Line 1 leads with what must survive a narrow terminal (the status, the counts);
+        # the run id, the longest part, comes last and is cut first.
         text = Text(no_wrap=True, overflow="ellipsis")
         text.append(" crewmux ", style="bold reverse")
-        if view.scripted:
-            text.append(" SCRIPTED MODEL: a demo, no LLM server configured (README: Ollama) ", style="bold black on yellow")
-        text.append(f" {view.run_id}  ")
+        text.append(" ")
         text.append(view.run_status, style=RUN_STATUS_STYLE.get(view.run_status, "bold"))
-        if view.phase and view.phase != view.run_status:
+        if view.phase and view.phase != view.run_status and view.run_status not in FINAL:
             text.append(f" ({view.phase})", style="dim")
         text.append(f"  {format_elapsed(view.elapsed(now))}  ")
         text.append(f"{counts.passed} passed", style="green")
         text.append(" · ")
         text.append(f"{counts.failed} failed", style="red" if counts.failed else "")
         text.append(f" · {counts.left} left  ")
-        text.append(f"{format_tokens(view.tokens)} tokens")
+        text.append(f"{format_tokens(view.tokens)} tok")
         if view.model_label:
             text.append(f"  {view.model_label}", style="cyan")
+        text.append(f"  {view.run_id}", style="dim")
         text.append("\n ")
+        if view.scripted:
+            text.append(" SCRIPTED demo model (README: a real one) ", style="bold black on yellow")
+            text.append(" ")
         label = view.sandbox_label
         warning = "UNSANDBOXED" in label.upper() or "WARNING" in label.upper()
         text.append(label, style="bold red" if warning else "green" if view.sandbox else "yellow")
