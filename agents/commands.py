@@ -224,7 +224,10 @@ def _unfinished_runs(project: Path) -> list[str]:
 def _verdict(run) -> int:
     info = run.info()
     if info.status not in EXIT_CODES:
-        run.update_info(status="failed", reason=f"the team ended before the run finished; see {run.log('coordinator')}")
+        log = run.log("coordinator")
+        where = f"see {log}" if log.is_file() else (
+            f"the coordinator wrote no log; `crewmux logs {run.run_id} supervisor` says what the supervisor saw")
+        run.update_info(status="failed", reason=f"the team ended before the run finished; {where}")
         info = run.info()
     _print_verdict(run, info)
     return EXIT_CODES.get(info.status, 2)

@@ -157,3 +157,18 @@ def test_preflight_skips_the_servers_the_run_starts_itself() -> None:
                                     "roles": {"qa": {"provider": "local", "model": "m"}}})
     assert server_groups(config, own=["http://127.0.0.1:5555/"]) == {}
     assert list(server_groups(config)) == [("ollama", "http://127.0.0.1:5555")]
+
+
+def test_a_team_that_ended_early_points_at_a_log_that_exists(git_project: Path, capsys) -> None:
+    from crewmux.agents.commands import _verdict, build_agents
+    from crewmux.protocol.rundir import RunDir
+
+    run = RunDir.create(git_project, "x", build_agents(1, 1))
+    run.update_info(status="running")
+    assert _verdict(run) == 2
+    reason = run.info().reason
+    assert "coordinator.log" not in reason and f"crewmux logs {run.run_id} supervisor" in reason
+    run.log("coordinator").write_text("12:00 crashed\n")
+    run.update_info(status="running")
+    _verdict(run)
+    assert str(run.log("coordinator")) in run.info().reason
