@@ -16,10 +16,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from crewmux.agents.run_engines import LOCAL_CTX, LOCAL_MAX_TOKENS, LOCAL_TIMEOUTS
 from crewmux.config import Config, ModelConfig, load_config
 
-LOCAL_CTX = 8192
-LOCAL_MAX_TOKENS = 2048  # a whole exercise file fits; a runaway reply stops in minutes, not hours
 
 
 @dataclass
@@ -61,7 +60,7 @@ def engine_for(entry: ModelEntry, log_dir: Path) -> Iterator[ModelEntry]:
                            "install it with pip install 'crewmux[local]'") from None
     safe = entry.label.replace("/", "_").replace(":", "-")
     with EngineProcess.start(entry.model, n_ctx=LOCAL_CTX, log_path=log_dir / f"engine-{safe}.log") as engine:
-        entry.live["coder"] = engine.model_config(num_ctx=LOCAL_CTX, max_tokens=LOCAL_MAX_TOKENS)
+        entry.live["coder"] = engine.model_config(num_ctx=LOCAL_CTX, max_tokens=LOCAL_MAX_TOKENS, **LOCAL_TIMEOUTS)
         entry.live["engine_url"] = engine.url
         try:
             yield entry
@@ -79,7 +78,7 @@ def coder_model(entry: ModelEntry) -> ModelConfig:
     if entry.base_url:
         data["base_urls"] = [entry.base_url]
     if entry.provider == "local":
-        data.update(num_ctx=LOCAL_CTX, max_tokens=LOCAL_MAX_TOKENS)
+        data.update(num_ctx=LOCAL_CTX, max_tokens=LOCAL_MAX_TOKENS, **LOCAL_TIMEOUTS)
     return ModelConfig.model_validate(data)
 
 
