@@ -181,7 +181,7 @@ def _model_source(config, *, config_file: bool, force_scripted: bool):
         ollama_answers,
         scripted_banner,
     )
-    from crewmux.agents.run_engines import engine_services, local_engine, local_model_config
+    from crewmux.agents.run_engines import engine_services, local_engine, local_escalation, local_model_config
     from crewmux.config import ModelConfig
     from crewmux.workspace.team_launch import Service
 
@@ -193,10 +193,14 @@ def _model_source(config, *, config_file: bool, force_scripted: bool):
         if source.kind == "local" and source.model:
             config = config.model_copy(update={"default": local_model_config(source.model), "roles": {}, "escalation": None})
         if source.kind != "scripted":
-            config, services = engine_services(config)
+            from crewmux.agents.escalation import pulled_local_models
+
+            config, services = engine_services(local_escalation(config, pulled_local_models()))
             if config.default.provider == "local":
                 where = f"in the run's window {services[0].name}" if services else f"at {config.default.base_urls[0]}"
                 print(f"model: {config.default.model} on crewmux's embedded engine (llama.cpp, n_ctx {config.default.num_ctx}) {where}")
+            if config.escalation is not None and config.escalation.provider == "local":
+                print(f"escalation: {config.escalation.model} on its own engine, for tasks that fail on {config.default.model}")
             return config, services
         reason = source.reason
     port = free_loopback_port()

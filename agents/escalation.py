@@ -48,7 +48,11 @@ def bigger_model(config: Config, role: str, pulled: Iterable[tuple[str, int | No
     base = config.for_role(role)
     if config.escalation is not None and not same_model(config.escalation, base):
         return config.escalation
-    if base.provider != "local":
+    if base.provider != "local" or base.base_urls:
+        # An engine already running serves its one model: asking it for another name would
+        # answer with the same model (llama-cpp-python falls back to its default), an
+        # "escalation" that is none. A run gives the bigger model its own engine at start
+        # (run_engines.local_escalation), as the [escalation] model.
         return None
     size = model_size(base.model)
     best: tuple[float, str] | None = None

@@ -35,6 +35,20 @@ def local_model_config(model: str) -> ModelConfig:
     return ModelConfig(provider="local", model=model, num_ctx=LOCAL_CTX, max_tokens=LOCAL_MAX_TOKENS, keep_alive=None, **LOCAL_TIMEOUTS)
 
 
+def local_escalation(config: Config, pulled: list[tuple[str, int | None]]) -> Config:
+    """For a run on a local model with no [escalation]: the biggest pulled model bigger than
+    the coder's becomes the escalation model, with an engine of its own (engine_services
+    places it), so the ladder's top rung really is a bigger model."""
+    from crewmux.agents.escalation import bigger_model
+
+    if config.escalation is not None:
+        return config
+    bigger = bigger_model(config, "coder", pulled)
+    if bigger is None:
+        return config
+    return config.model_copy(update={"escalation": bigger.model_copy(update={"base_urls": []})})
+
+
 def engine_services(config: Config) -> tuple[Config, list[Service]]:
     """``config`` with an address for every local model that has none, and the engine
     services that serve them (one per model, however many roles share it)."""
