@@ -218,12 +218,13 @@ def apply_edit(original: str | None, edit: Edit) -> str:
     if edit.search in original:
         return original.replace(edit.search, edit.replace, 1)
     have = original.split("\n")
-    want = [l.strip() for l in edit.search.rstrip("\n").split("\n")]
+    want = [line.strip() for line in edit.search.rstrip("\n").split("\n")]
     for start in range(len(have) - len(want) + 1):
-        if [l.strip() for l in have[start:start + len(want)]] == want:
+        if [line.strip() for line in have[start:start + len(want)]] == want:
             replacement = edit.replace.rstrip("\n").split("\n") if edit.replace else []
             shift = _indent(have[start]) - _indent(edit.search.split("\n")[0])
-            replacement = [(" " * shift + l) if shift > 0 and l.strip() else l[-shift:] if shift < 0 and l[:-shift].strip() == "" else l for l in replacement]
+            replacement = [(" " * shift + line) if shift > 0 and line.strip() else line[-shift:] if shift < 0 and line[:-shift].strip() == "" else line
+                           for line in replacement]
             return "\n".join(have[:start] + replacement + have[start + len(want):])
     first = edit.search.strip().splitlines()[0]
     raise EditError(f"the SEARCH text for {edit.path} (starting {first!r}) is not in the file; copy it exactly or send the whole file")

@@ -9,7 +9,6 @@ are not asked: they do not exist yet.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from pathlib import Path
 from urllib.parse import urlsplit
 
 from crewmux.config import Config, model_api_key, model_endpoints

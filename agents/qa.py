@@ -237,7 +237,7 @@ class QA(Agent):
     def _tests_for(self, task: PlanTask, files: list[str], attempt: int, notes: list[str], criteria: list[str],
                    dropped: list[str]) -> list[str]:
         langs = [language_of(f) for f in files]
-        language = next((l for l in langs if l in RUNNERS), None)
+        language = next((lang for lang in langs if lang in RUNNERS), None)
         if language is None or not criteria or any(is_test_file(f) for f in files):
             return []
         runner, tool = RUNNERS[language]

@@ -12,4 +12,5 @@ if [ "${CREWMUX_SKIP_SETUP:-}" != "1" ]; then
   echo "test.sh: the model pull took $((SECONDS - start)) s"
 fi
 unset TMUX TMUX_PANE
+python3 -m ruff check .
 python3 -m pytest -q -p no:randomly "$@"

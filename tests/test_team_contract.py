@@ -3,7 +3,6 @@ the rungs the coordinator names as it dispatches attempts."""
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import pytest
