@@ -250,6 +250,10 @@ def main(argv: list[str] | None = None) -> int:
     run = RunDir(args.run)
     if not run.run_json.is_file():
         print(f"{args.run} is not a crewmux run directory (no run.json)", file=sys.stderr)
+        try:  # a run directory deleted under a live session: do not come back every second
+            TeamRuntime(args.socket).release_supervisor_window(run)
+        except (TmuxError, ValueError):
+            pass
         return 2
     stop = threading.Event()
     threading.Thread(target=_signs_of_life, args=(stop,), name="signs-of-life", daemon=True).start()
