@@ -57,8 +57,7 @@ def _describe(sub: argparse._SubParsersAction) -> None:
     for name, parser in sub.choices.items():
         if parser.description:
             parser.description = parser.description.replace("``", "`")  # module docstrings are RST
-        elif helps.get(name):
-            text = helps[name]
+        elif text := helps.get(name):
             parser.description = text[0].upper() + text[1:] + ("" if text.endswith(".") else ".")
 
 

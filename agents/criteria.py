@@ -82,9 +82,10 @@ def command_of(criterion: str) -> CommandCriterion | None:
         found.exit_code = int(exit_match.group(1) or exit_match.group(2))
     elif _FAILS.search(rest):
         found.exit_code = None
-    found.prints = bool(_PRINTS.search(rest))
-    if found.prints:
-        after = rest[_PRINTS.search(rest).end():]
+    prints = _PRINTS.search(rest)
+    found.prints = prints is not None
+    if prints is not None:
+        after = rest[prints.end():]
         found.expected = [a if a is not None and a != "" else b for a, b in _QUOTED.findall(after)]
         found.expected = [e.replace("\\n", "\n") for e in found.expected if e]
     return found

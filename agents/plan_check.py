@@ -11,7 +11,7 @@ import re
 from dataclasses import dataclass, field
 from pathlib import PurePosixPath
 
-from crewmux.protocol.plan import MAX_ACCEPTANCE, MAX_FILES, Contract, Plan, PlanTask
+from crewmux.protocol.plan import MAX_ACCEPTANCE, MAX_FILES, Contract, FunctionContract, Plan, PlanTask
 
 
 @dataclass
@@ -278,7 +278,7 @@ def _merge(ids: list[str], tasks: list[PlanTask]) -> PlanTask:
     steps = [f"- {t}" for t in titles] if len(titles) > 1 else []
     description = "\n".join([*steps, *dict.fromkeys(t.description for t in parts if t.description)])
     acceptance = list(dict.fromkeys(a for t in parts for a in t.acceptance))
-    functions = {}
+    functions: dict[str, FunctionContract] = {}
     for t in parts:
         for fn in t.contract.functions:
             functions.setdefault(fn.name, fn)

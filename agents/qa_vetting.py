@@ -144,7 +144,7 @@ def _expects_a_value_from_nothing(test: ast.AST, imported: dict[str, str], allow
     return ""
 
 
-def _contradictions(tests: list[ast.AST]) -> list[tuple[list[str], str]]:
+def _contradictions(tests: list[ast.FunctionDef | ast.AsyncFunctionDef]) -> list[tuple[list[str], str]]:
     """Tests asserting different literal results for the same call."""
     seen: dict[str, list[tuple[str, object]]] = {}
     for test in tests:

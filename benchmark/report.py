@@ -81,8 +81,7 @@ def render_report(suite: str, summary: list[dict[str, Any]], results: list[TaskR
                  s["infrastructure_failures"]] for s in summary]
     out += ["## Failures by class", "", table(["model", "mode", "syntax", "test failure", "timeout", "malformed",
                                                 "infrastructure"], failures), ""]
-    refs = [(s["model"], aider_figures(s["model"]), s) for s in summary if s["mode"] == "single"]
-    refs = [r for r in refs if r[1]]
+    refs = [(s["model"], found, s) for s in summary if s["mode"] == "single" and (found := aider_figures(s["model"]))]
     out += ["## Next to aider's published figures", "",
             "aider's code-editing benchmark: Exercism Python, 133 exercises, whole-file replies, pass_rate_1 / pass_rate_2.", ""]
     if refs:

@@ -164,7 +164,7 @@ class RunDir:
 
         Called when a stopped run is resumed: the stop that ended it was for the old team,
         and an agent that read it again on start would leave at once."""
-        moved = []
+        moved: list[str] = []
         if not self.mail_root.is_dir():
             return moved
         for box in sorted(self.mail_root.iterdir()):

@@ -19,6 +19,10 @@ import os
 import select
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from watchdog.observers.api import BaseObserver
 
 IN_MODIFY = 0x00000002
 IN_CLOSE_WRITE = 0x00000008
@@ -54,7 +58,7 @@ class Wakeup:
         os.set_blocking(self._poke_w, False)
         self._closed = False
         self._fd = -1
-        self._observer = None
+        self._observer: BaseObserver | None = None
         libc = _libc()
         if libc is not None:
             self._fd = libc.inotify_init1(IN_NONBLOCK | IN_CLOEXEC)
@@ -76,11 +80,12 @@ class Wakeup:
             def on_any_event(self, event) -> None:  # runs on watchdog's thread
                 wake()
 
-        self._observer = Observer()
-        self._observer.daemon = True
+        observer = Observer()
+        observer.daemon = True
         for directory in directories:
-            self._observer.schedule(Handler(), str(directory), recursive=False)
-        self._observer.start()
+            observer.schedule(Handler(), str(directory), recursive=False)
+        observer.start()
+        self._observer = observer
 
     def wait(self, timeout: float | None = None) -> bool:
         """True when woken by a change or a poke, False on the timer."""

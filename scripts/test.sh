@@ -13,4 +13,5 @@ if [ "${CREWMUX_SKIP_SETUP:-}" != "1" ]; then
 fi
 unset TMUX TMUX_PANE
 python3 -m ruff check .
+python3 -m mypy
 python3 -m pytest -q -p no:randomly "$@"

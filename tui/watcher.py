@@ -20,7 +20,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 
 from crewmux.protocol.events import Event, EventFollower
 from crewmux.protocol.mailbox import Mailbox
@@ -154,7 +154,7 @@ class RunWatcher:
         batch.read_at = time.time()
         return batch
 
-    def _load(self, path: Path, model: type, batch: Batch):
+    def _load(self, path: Path, model: type[BaseModel], batch: Batch):
         try:
             return model.model_validate_json(path.read_bytes())
         except FileNotFoundError:

@@ -18,13 +18,13 @@ SYSTEM_DIRS = ("/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32")
 
 # /etc entries toolchains read. Not on the list on purpose: shadow, ssh/ (host keys),
 # npmrc and pip.conf (may carry registry tokens), anything with credentials.
-ETC_ALLOW = (
+ETC_ALLOW: tuple[str, ...] = (
     "alternatives", "ca-certificates", "ca-certificates.conf", "chromium", "chromium.d",
     "debian_version", "fonts", "group", "host.conf", "hosts", "ld.so.cache", "ld.so.conf",
     "ld.so.conf.d", "locale.alias", "localtime", "mime.types", "nsswitch.conf", "os-release",
     "passwd", "php", "pki", "protocols", "python3", "services", "ssl", "timezone", "xdg",
 )
-ETC_ALLOW += tuple(f"python3.{minor}" for minor in range(9, 16))
+ETC_ALLOW = (*ETC_ALLOW, *(f"python3.{minor}" for minor in range(9, 16)))
 
 # Network mode additionally needs the resolver configuration.
 ETC_NETWORK = ("resolv.conf", "gai.conf")
@@ -92,8 +92,8 @@ def bwrap_argv(
         argv.append("--share-net")
     for d in view.dirs:
         argv += ["--ro-bind", d, d]
-    for path, target in view.symlinks:
-        argv += ["--symlink", target, path]
+    for link, target in view.symlinks:
+        argv += ["--symlink", target, link]
     for entry in view.etc:
         if entry in ETC_NETWORK and not network:
             continue

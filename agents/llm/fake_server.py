@@ -136,15 +136,17 @@ class FakeLLMServer:
         if script is None:
             script = DEMO_SCRIPT
         if isinstance(script, (str, Path)):
-            script = load_script(Path(script))
+            loaded = load_script(Path(script))
         elif isinstance(script, dict):
-            script = parse_script(script)
+            loaded = parse_script(script)
+        else:
+            loaded = script
         if tps is not None:
-            script = script.model_copy(update={"tps": tps})
+            loaded = loaded.model_copy(update={"tps": tps})
         if ttft is not None:
-            script = script.model_copy(update={"ttft": ttft})
-        self.script = script
-        self.rules = RuleBook(script)
+            loaded = loaded.model_copy(update={"ttft": ttft})
+        self.script = loaded
+        self.rules = RuleBook(loaded)
         self.host = host
         self.port = port
         self.request_log = Path(request_log) if request_log else None
@@ -314,7 +316,7 @@ class _Handler(BaseHTTPRequestHandler):
             return
         info = self._request_info(api, body)
         storm = self.fake.storm.draw() if self.fake.storm is not None else None
-        if storm is not None:
+        if storm is not None and self.fake.storm is not None:
             # Drawn before the rules, so a stormed request uses up no rule's `times`.
             self._record(body, rule=f"storm:{storm}")
             self._answer(self._plan(api, body, info, self.fake.storm.reply(storm)), hang_limit=self.fake.storm.hang_seconds)
@@ -578,9 +580,10 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _ollama_events(self, plan: _Plan) -> Iterator[tuple[bytes, bool]]:
         for kind, text in self._pieces(plan):
-            line = {"model": plan.model, "created_at": _now_iso(), "message": {"role": "assistant", "content": text if kind == "content" else ""}, "done": False}
+            message = {"role": "assistant", "content": text if kind == "content" else ""}
             if kind == "thinking":
-                line["message"]["thinking"] = text
+                message["thinking"] = text
+            line = {"model": plan.model, "created_at": _now_iso(), "message": message, "done": False}
             yield json.dumps(line).encode() + b"\n", True
         final = {
             "model": plan.model,
@@ -607,12 +610,12 @@ class _Handler(BaseHTTPRequestHandler):
             yield chunk({"reasoning_content": text} if kind == "thinking" else {"content": text}), True
         yield chunk({}, "length" if plan.finish_length else "stop"), False
         if plan.include_usage:
-            choices = None if "choices_null" in plan.reply.quirks else []
+            choices: list[Any] | None = None if "choices_null" in plan.reply.quirks else []
             yield _sse({"id": ident, "object": "chat.completion.chunk", "created": created, "model": plan.model, "choices": choices, "usage": self._openai_usage(plan)}), False
         yield b"data: [DONE]\n\n", False
 
     def _anthropic_events(self, plan: _Plan) -> Iterator[tuple[bytes, bool]]:
-        message = {
+        message: dict[str, Any] = {
             "id": f"msg_{uuid.uuid4().hex[:20]}", "type": "message", "role": "assistant", "content": [],
             "model": plan.model, "stop_reason": None, "stop_sequence": None,
             "usage": {"input_tokens": plan.prompt_tokens, "output_tokens": 1},

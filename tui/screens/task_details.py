@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from rich.console import Group
+from rich.console import Group, RenderableType
 from rich.syntax import Syntax
 from rich.table import Table
 from rich.text import Text
@@ -25,7 +25,7 @@ def summary(task: TaskView) -> Group:
     head.append(f"{task.id}  ", style="bold")
     head.append(task.title + "  ")
     head.append_text(styled(task.state))
-    lines: list[object] = [head]
+    lines: list[RenderableType] = [head]
     if task.reason:
         lines.append(Text(f"reason: {task.reason}", style="red"))
     if task.depends_on:
@@ -60,7 +60,7 @@ def attempts_table(task: TaskView) -> Table | Text:
 
 
 def findings(task: TaskView) -> Group | Text:
-    parts: list[object] = []
+    parts: list[RenderableType] = []
     for attempt in task.attempts:
         if attempt.findings:
             parts.append(Text(f"attempt {attempt.attempt} ({attempt.verdict or 'no verdict'}):", style="bold"))
