@@ -8,6 +8,9 @@ from pathlib import Path
 
 import pytest
 
+# Task data for the bench's own tests: a model's project, scored by the bench, not ours.
+collect_ignore_glob = ["bench_fixtures/*"]
+
 
 @pytest.fixture(autouse=True)
 def _no_outer_tmux(monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.TempPathFactory) -> None:
