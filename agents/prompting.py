@@ -27,7 +27,10 @@ if TYPE_CHECKING:
     from crewmux.agents.llm.client import LLMClient
 
 PROMPTS = Path(__file__).with_name("prompts")
-OWN_SERVER_CONNECT_TRIES = 8  # about 16-30 s of backoff: outlasts a supervised restart
+# A run's own model server, killed, is down for a few seconds while the supervisor brings
+# it back, and a stream it was sending is cut: 16 tries (about 1-2 minutes of backoff in
+# all) outlast several restarts in a row; a server that stays down fails the run anyway.
+OWN_SERVER_TRIES = 16
 T = TypeVar("T", bound=BaseModel)
 
 
@@ -58,7 +61,7 @@ class Talker:
             retry = None
             if own_key:
                 # The run's own server: the supervisor restarts it within seconds if it dies.
-                retry = RetryPolicy(max_connect_attempts=OWN_SERVER_CONNECT_TRIES)
+                retry = RetryPolicy(max_attempts=OWN_SERVER_TRIES, max_connect_attempts=OWN_SERVER_TRIES)
                 if not model.api_key:
                     model = model.model_copy(update={"api_key": own_key})
             self._clients[key] = LLMClient(model, log_path=self.agent.run.llm_log(self.agent.name), environ=environ, retry=retry)

@@ -9,6 +9,7 @@ run follows a fault plan drawn from ``--seed`` and the run's number:
 - ``kill``: SIGKILL of random agents at random moments;
 - ``kill-any``: SIGKILLs of anything in the run (agents, the supervisor, the model server);
 - ``plan-kill``: the model server, the CTO and the coordinator SIGKILLed while the CTO plans;
+- ``burst``: seven SIGKILLs of anything within 14 s (the issue's hand test);
 - ``freeze``: agents and the model server frozen for some seconds (the cgroup freezer:
   tmux answers a pane process's SIGSTOP with SIGCONT at once, so SIGSTOP freezes nothing);
 - ``server``: the whole tmux server killed and ``crewmux resume`` run, sometimes twice in a row;
@@ -62,7 +63,7 @@ from crewmux.workspace.tmux import Tmux, TmuxError
 SCRIPT = Path(__file__).with_name("chaos_team.toml")
 BRIEF = "a word and line counting library with a command line"
 MODEL = "crewmux-chaos"
-FAMILIES = ("kill", "kill-any", "plan-kill", "freeze", "server", "storm", "mail", "mixed")
+FAMILIES = ("kill", "kill-any", "plan-kill", "burst", "freeze", "server", "storm", "mail", "mixed")
 AGENTS = ("coordinator", "cto", "coder-1", "coder-2", "qa")
 SERVICE = "scripted-llm"
 SUPERVISOR_BACK = 12.0
@@ -122,6 +123,9 @@ def make_plan(family: str, rng: random.Random, span: float) -> FaultPlan:
         early = [Fault(round(rng.uniform(0.5, 4.0), 1), "kill", SERVICE)]
         early += [Fault(round(rng.uniform(0.5, 6.0), 1), "kill", rng.choice(("cto", "coordinator", SERVICE))) for _ in range(rng.randint(1, 3))]
         faults = early
+    elif family == "burst":
+        targets = (*AGENTS, "supervisor", SERVICE)
+        faults = [Fault(round(rng.uniform(1.0, 15.0), 1), "kill", rng.choice(targets)) for _ in range(7)]
     elif family == "freeze":
         targets = (*AGENTS, SERVICE)
         # Up to 14 s: past the bench's silence limit (8 s), so some frozen agents are found

@@ -1,5 +1,5 @@
-"""The chaos bench, bounded: a fault-free scripted team run, then seeded fault plans (the
-model server SIGKILLed while the CTO plans, the tmux server killed twice in a row with
+"""The chaos bench, bounded: a fault-free scripted team run, then seeded fault plans (seven
+SIGKILLs in 14 s, the model server three times, the tmux server killed twice in a row with
 `crewmux resume` after each, a fault storm with kills and a corrupted mailbox). Every run must end with a verdict within its budget, lose no message,
 build no task twice, and end with the fault-free run's merged tree where its plan let it.
 
@@ -16,15 +16,19 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "bench"))
 
-from chaos import FaultPlan, judge, plan_for, run_one  # noqa: E402
+from chaos import Fault, FaultPlan, judge, plan_for, run_one  # noqa: E402
 
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(420)]
 SPAN = 25.0  # seconds the plans' moments spread over (about a fault-free run here)
 PLANS = [
-    # Found by `chaos.py --seed 3 --plans plan-kill,storm`, run 0: the model server killed
-    # twice while the CTO planned; its 3 quick tries ended before the supervisor had the
-    # server back, and the run failed "planning failed: cannot connect".
-    plan_for(3, 0, 28.3, ("plan-kill",)),
+    # Seven SIGKILLs in 14 s, the model server three times (twice while the CTO plans).
+    # Found the run failing "planning failed: cannot connect" (`chaos.py --seed 3 --plans
+    # plan-kill,storm`, run 0: 3 quick tries ended before the supervisor had the server
+    # back), then, with 8 connect tries, "closed the connection before the reply was
+    # complete (after 5 tries)": a run's own server now gets 16 tries of any kind.
+    FaultPlan("burst", tuple(Fault(at, "kill", target) for at, target in (
+        (1.4, "scripted-llm"), (2.9, "scripted-llm"), (3.9, "coder-2"), (4.6, "coder-2"),
+        (10.1, "scripted-llm"), (11.7, "coder-2"), (12.2, "coordinator")))),  # fmt: skip
     plan_for(1, 4, SPAN),  # the tmux server killed, resumed, killed again 2.3 s later, resumed
     plan_for(2, 7, SPAN),  # a 24% storm, a coder, the coordinator and the CTO killed, a corrupted mailbox
 ]

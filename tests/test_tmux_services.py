@@ -123,7 +123,7 @@ def test_an_agent_sends_the_run_key_of_its_model_server(git_project: Path, tmp_p
         talker = Talker(SimpleNamespace(run=run, name="cto"), "cto")
         model = ModelConfig(provider="ollama", model="m", base_urls=[fake.url], timeout_first_token=5)
         client = talker._client(model)  # what every exchange of the agent goes through
-        assert client.retry.max_connect_attempts == 8  # the run's own server: outlast its restart
+        assert (client.retry.max_attempts, client.retry.max_connect_attempts) == (16, 16)  # the run's own server: outlast its restarts
         assert client.chat(ChatRequest(messages=[ChatMessage(role="user", content="hi")])).text == "hello"
         assert fake.requests[-1]["headers"]["Authorization"] == f"Bearer {fake.api_key}"
         client.close()
