@@ -190,6 +190,16 @@ def repair_plan(plan: Plan, brief: str = "") -> Repaired:
             tasks = [_merge([t.id for t in tasks], tasks)]
             what = f"one file ({next(iter(files))})" if files else "no file"
             notes.append(f"the whole plan writes {what}: it is one task, {tasks[0].id}")
+    for task in tasks:
+        if not task.files:
+            # The plan said where the code goes in its contract and criteria but not in
+            # `files` (the 1.5B model's Fibonacci plan: fib.py in the contract and in
+            # "python3 fib.py 5"); without files the coder chooses, and chose src/fib.py.
+            own = [fn.module for fn in task.contract.functions if fn.module]
+            own += brief_paths("\n".join([*task.acceptance, task.description]))
+            if own:
+                task.files = list(dict.fromkeys(own))[:MAX_FILES]
+                notes.append(f"task {task.id} names no file; it writes {', '.join(task.files)}, as its contract and criteria say")
     named = brief_paths(brief)
     if len(tasks) == 1 and not tasks[0].files and named:
         # A plan that names no file, for a brief that does: the brief's files are the task's.

@@ -127,3 +127,19 @@ def test_a_brief_naming_one_file_is_one_task_planned_without_a_model():
     assert [(f.name, f.params) for f in stub.contract.functions] == [("leap_year", ["year"])]  # what hidden tests call
     assert one_file_plan("a page: index.html and style.css", {}) is None  # two files: the CTO plans it
     assert one_file_plan("a word counting tool", {}) is None
+
+
+def test_a_task_naming_no_file_writes_the_files_its_contract_and_criteria_name():
+    """The real 1.5B Fibonacci plan: no files, fib.py only in the contract and in the
+    criterion "python3 fib.py 5"; the coder then chose src/fib.py and QA's import of fib failed."""
+    task = PlanTask.model_validate({
+        "id": "t1", "title": "Implement the Fibonacci CLI", "files": [], "language": "python",
+        "acceptance": ["The command `python3 fib.py 5` prints '5'"],
+        "contract": {"functions": [{"name": "fibonacci", "module": "fib.py", "params": ["n"], "returns": "int"}]},
+    })
+    repaired = repair_plan(Plan(tasks=[task]), "a Python CLI that prints the n-th Fibonacci number")
+    assert repaired.plan.tasks[0].files == ["fib.py"]
+    assert any("as its contract and criteria say" in n for n in repaired.notes)
+    # Nothing named anywhere: the task stays without files (the coder chooses).
+    bare = PlanTask(id="t1", title="Implement it")
+    assert repair_plan(Plan(tasks=[bare]), "a Python CLI").plan.tasks[0].files == []
