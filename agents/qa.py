@@ -55,6 +55,9 @@ def qa_test_file(task: PlanTask, language: str) -> str:
     return f"{folder + '/' if folder else ''}qa_{task.id}_test.go"
 
 
+UNCHECKED = "NOT CHECKED"  # how a pass without checks begins: the run's verdict counts them (scheduler)
+
+
 def verdict(checks: list[CheckResult]) -> tuple[str, str]:
     """pass only when something was really checked and nothing failed."""
     failed = [c for c in checks if c.status == "failed"]
@@ -66,7 +69,7 @@ def verdict(checks: list[CheckResult]) -> tuple[str, str]:
     if missing:
         # A tool missing here is not the coder's failure: sending the work back would burn
         # the task's attempts on a model that cannot install it. Accepted, and said loudly.
-        return "pass", ("NOT CHECKED, accepted unchecked (a missing tool is not the coder's fault): "
+        return "pass", (UNCHECKED + ", accepted unchecked (a missing tool is not the coder's fault): "
                         + "; ".join(missing) + ". " + install_hint(missing))
     return "pass", "no validator applies to these files; accepted unchecked"
 
@@ -148,7 +151,7 @@ class QA(Agent):
         for check in checks:
             self.console.line(f"   {check.name}: {check.status} {check.detail.splitlines()[0] if check.detail else ''}")
         outcome, why = verdict(checks)
-        if why.startswith("NOT CHECKED"):
+        if why.startswith(UNCHECKED):
             self.console.line(f"!! {why}")
         findings = format_findings(checks, self.worktree)
         if dropped:

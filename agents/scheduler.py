@@ -99,11 +99,19 @@ def all_finished(state: RunState) -> bool:
     return bool(state.tasks) and all(t.status in FINISHED for t in state.tasks.values())
 
 
+UNCHECKED_PREFIX = "NOT CHECKED"  # agents.qa.UNCHECKED: a verdict's findings when nothing could be checked
+
+
 def verdict(state: RunState) -> tuple[Literal["succeeded", "partial", "failed"], str]:
     """The run's outcome once every task is finished."""
     tasks = [t for t in state.tasks.values() if not (t.status == "skipped" and t.reason.startswith(SPLIT_REASON))]
     passed = [t for t in tasks if t.status == "passed"]
     bad = [t for t in tasks if t.status != "passed"]
+    # Accepted unchecked (a tool missing here): not the coder's failure, not a success either.
+    unchecked = [t for t in passed if t.attempts and (t.attempts[-1].findings or "").startswith(UNCHECKED_PREFIX)]
+    if not bad and unchecked:
+        return "partial", (f"{len(passed)} of {len(tasks)} tasks passed, but {', '.join(t.id for t in unchecked)} could not be "
+                           f"checked here: {unchecked[0].attempts[-1].findings[:300]}")
     if not bad:
         return "succeeded", f"all {len(tasks)} tasks passed"
     reasons = "; ".join(f"{t.id} {t.status}" + (f" ({t.reason})" if t.reason else "") for t in bad)

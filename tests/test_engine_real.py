@@ -22,6 +22,7 @@ from crewmux.agents.llm.types import ChatMessage, ChatRequest, ChatResult
 from crewmux.engine.process import EngineProcess
 from crewmux.engine.server import engine_missing
 from crewmux.engine.store import ModelStore
+from crewmux.protocol.plan import MAX_TASKS, PlanReply
 from crewmux.protocol.rundir import list_runs
 
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(900)]
@@ -71,6 +72,18 @@ def test_a_structured_reply_is_bounded_by_the_grammar(engine: EngineProcess, tmp
     assert not result.cut and result.finish_reason == "stop"
     record = json.loads(log.read_text().splitlines()[0])
     assert record["failed_tries"] == [] and record["purpose"] == "structured"
+
+
+def test_the_ctos_plan_schema_stops_a_runaway_plan(engine: EngineProcess) -> None:
+    """The CTO's real schema (PlanReply: bounded tasks, strings and lists, $defs) through
+    llama-cpp-python's grammar: asked for twelve tasks, the 0.5B model can write only
+    MAX_TASKS, and the reply validates whole (no cut, no repair round)."""
+    brief = "Plan a landing page for a bakery with a contact form: index.html, style.css, form.js. Give 12 tasks."
+    request = ChatRequest([ChatMessage("user", brief)], max_tokens=1200, temperature=0.0)
+    with LLMClient(engine.model_config()) as client:
+        plan, result = client.chat_structured(request, PlanReply)
+    assert 1 <= len(plan.tasks) <= MAX_TASKS
+    assert result.finish_reason == "stop" and not result.cut
 
 
 def test_llama_cpp_python_refuses_json_schema_with_500_and_the_client_steps_on(engine: EngineProcess, tmp_path: Path) -> None:

@@ -106,6 +106,17 @@ def test_verdicts():
     assert verdict(state(("a", [], "failed")))[0] == "failed"
 
 
+def test_work_accepted_unchecked_makes_the_run_partial_not_succeeded():
+    """QA accepts work it could not check (a tool missing here: not the coder's fault), so
+    the run must not claim a success it did not see."""
+    checked = state(("a", [], "passed"), ("b", [], "passed"))
+    checked.tasks["b"].attempts = [AttemptRecord(attempt=1, coder="coder-1", verdict="pass",
+                                                 findings="NOT CHECKED, accepted unchecked (a missing tool is not the coder's fault): "
+                                                          "not checked: playwright not installed. Install it: pip install 'crewmux[web]'")]
+    status, reason = verdict(checked)
+    assert status == "partial" and "b could not be checked here" in reason and "playwright" in reason
+
+
 def test_stuck_on_three_identical_errors():
     d = StuckDetector()
     assert not d.add("SyntaxError at /tmp/abc/x.py line 3")

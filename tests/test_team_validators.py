@@ -178,13 +178,16 @@ def test_clean_web_page_passes(tmp_path, sandbox):
     assert res["chromium index.html"].status == "passed"
 
 
-def test_missing_toolchain_is_not_checked_and_never_a_pass(tmp_path, sandbox, monkeypatch):
+def test_missing_toolchain_is_not_checked_and_never_a_plain_pass(tmp_path, sandbox, monkeypatch):
+    """A tool missing here is not the coder's failure (no attempt is burnt on it), and not a
+    success either: QA accepts the work as NOT CHECKED with what to install, and the run's
+    verdict counts it (test_team_logic)."""
     monkeypatch.setenv("PATH", str(tmp_path / "empty"))
     ctx = Context(tmp_path, tree(tmp_path, {"index.php": "<?php echo 1;\n"}), sandbox)
     results = syntax_checks(ctx)
     assert [(r.status, r.detail) for r in results] == [("not_checked", "not checked: php not installed")]
     outcome, why = verdict(results)
-    assert outcome == "fail" and "php not installed" in why
+    assert outcome == "pass" and why.startswith("NOT CHECKED") and "php not installed" in why and "doctor" in why
 
 
 def test_suite_without_tests_is_not_checked(tmp_path, sandbox):
