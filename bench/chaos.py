@@ -39,6 +39,7 @@ import argparse
 import json
 import os
 import random
+import secrets
 import signal
 import subprocess
 import sys
@@ -286,6 +287,7 @@ class Freezer:
         self.groups: dict[Path, int] = {}
         self.lock = threading.Lock()
         self.n = 0
+        self.token = secrets.token_hex(4)
         self.how = "cgroup freezer" if os.access(FREEZER, os.W_OK) else "SIGSTOP (undone by tmux at once)"
 
     def freeze(self, pid: int, seconds: float) -> None:
@@ -295,7 +297,9 @@ class Freezer:
             return
         with self.lock:
             self.n += 1
-            group = FREEZER / f"crewmux-chaos-{os.getpid()}-{self.n}"
+            # Unique beyond this process: a pid is reused, and a group left by a run that was
+            # killed before it thawed would make mkdir fail.
+            group = FREEZER / f"crewmux-chaos-{os.getpid()}-{self.token}-{self.n}"
         group.mkdir()
         try:
             (group / "cgroup.procs").write_text(str(pid))
