@@ -19,6 +19,7 @@ class AnthropicWire:
     default_url = "https://api.anthropic.com"
     hint = "set ANTHROPIC_API_KEY (or api_key in crewmux.toml) and check the model name"
     schema_forms = (NATIVE, PROMPT)
+    needs_finish_reason = False  # its end marker (done, message_stop) says the reply is whole
 
     def chat_url(self, base: str) -> str:
         return base.rstrip("/") + "/v1/messages"

@@ -35,6 +35,7 @@ from crewmux.agents.llm.types import (
     ChatRequest,
     ChatResult,
     ChatStats,
+    CUT_REASONS,
     ChunkCallback,
     LLMError,
 )
@@ -289,7 +290,7 @@ class LLMClient:
         # ([DONE], message_stop) is complete.
         if not (reply.finished or reply.finish_reason):
             raise Fault("stream_cut", "the stream ended before the reply's end marker")
-        if getattr(self.wire, "needs_finish_reason", False) and not reply.finish_reason:
+        if self.wire.needs_finish_reason and not reply.finish_reason:
             raise Fault("stream_cut", "the stream ended without a finish reason (another request may have interrupted it)")
 
     def _read_whole(self, response: httpx.Response, reply: Reply, on_chunk: ChunkCallback | None, first: list[float]) -> None:
@@ -384,7 +385,7 @@ class LLMClient:
                 )
         if self._think_refused and (request.think or self.model.think):
             warnings.append(f"{self.model.model} does not support thinking; asked without it (set think = false for this role)")
-        if reply.finish_reason in ("length", "max_tokens"):
+        if reply.finish_reason in CUT_REASONS:
             warnings.append(f"the reply stopped at the token limit ({request.max_tokens or self.model.max_tokens}); raise max_tokens")
         stats = ChatStats(
             prompt_tokens=prompt_tokens,

@@ -16,6 +16,7 @@ class OllamaWire:
     default_url = "http://127.0.0.1:11434"
     hint = "is `ollama serve` running? set OLLAMA_HOST or base_urls in crewmux.toml"
     schema_forms = (NATIVE, PROMPT)
+    needs_finish_reason = False  # its end marker (done, message_stop) says the reply is whole
 
     def chat_url(self, base: str) -> str:
         return base.rstrip("/") + "/api/chat"

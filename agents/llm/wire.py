@@ -52,6 +52,7 @@ class Wire(Protocol):
     default_url: str
     hint: str  # what the user should check when the server cannot be reached
     schema_forms: tuple[str, ...]  # ways to send a JSON Schema, tried in order (schema_forms.py)
+    needs_finish_reason: bool  # a stream without a finish reason is a cut one
 
     def chat_url(self, base: str) -> str: ...
     def models_url(self, base: str) -> str: ...
