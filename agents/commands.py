@@ -125,7 +125,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     previous = signal.signal(signal.SIGTERM, _terminated)
     started = time.monotonic()
     try:
-        _follow(run, started)
+        runtime.wait(run, on_wake=_progress_printer(run, started))
     except KeyboardInterrupt:
         print("interrupted: stopping the team")
     finally:
@@ -146,27 +146,21 @@ def _state(run):
         return None  # not written yet, or mid-replace: the next wake-up reads it again
 
 
-def _follow(run, started: float) -> None:
-    """Until the run's status is final: one line per event that matters, as it happens.
-    Woken by changes in the run directory (state.json and run.json are replaced there)."""
+def _progress_printer(run, started: float):
+    """For runtime.wait's wake-ups: one line per event that matters, as it happens."""
     from crewmux.agents.headless_progress import progress_lines
-    from crewmux.protocol.wakeup import Wakeup
-    from crewmux.workspace.runtime import FINAL_STATUSES
 
     seen = None
-    with Wakeup([run.path], interval=1.0) as wakeup:
-        while True:
-            state = _state(run)
-            if state is not None:
-                for line in progress_lines(seen, state):
-                    print(f"[{time.monotonic() - started:5.0f}s] {line}", flush=True)
-                seen = state
-            try:
-                if run.info().status in FINAL_STATUSES:
-                    return
-            except (OSError, ValueError):
-                pass
-            wakeup.wait(1.0)
+
+    def show() -> None:
+        nonlocal seen
+        state = _state(run)
+        if state is not None:
+            for line in progress_lines(seen, state):
+                print(f"[{time.monotonic() - started:5.0f}s] {line}", flush=True)
+            seen = state
+
+    return show
 
 
 def _model_source(config, *, config_file: bool, force_scripted: bool):

@@ -20,7 +20,7 @@ import re
 import shutil
 import signal
 import time
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from crewmux.protocol.ids import utcnow
@@ -363,15 +363,18 @@ class TeamRuntime:
                     Control(run_id=run.run_id, sender=RUNTIME, recipient=spec.name, action=action, target=name, reason="done by the runtime"),
                 )
 
-    def wait(self, run: RunDir, timeout: float | None = None) -> str | None:
+    def wait(self, run: RunDir, timeout: float | None = None, on_wake: Callable[[], None] | None = None) -> str | None:
         """Block until run.json's status is final; that status (None on timeout).
 
-        Woken by changes in the run directory (run.json is replaced atomically there),
-        with a timer as the fallback; the team runs in tmux, not in this process.
+        Woken by changes in the run directory (run.json and state.json are replaced
+        atomically there), with a timer as the fallback; the team runs in tmux, not in this
+        process. ``on_wake`` is called at every wake-up (headless progress lines).
         """
         deadline = None if timeout is None else time.monotonic() + timeout
         with Wakeup([run.path], interval=1.0) as wakeup:
             while True:
+                if on_wake is not None:
+                    on_wake()
                 try:
                     status = run.info().status
                 except (OSError, ValueError):
