@@ -146,20 +146,7 @@ def test_a_reply_stopped_by_max_tokens_is_known_as_cut(engine: EngineProcess) ->
     assert any("token limit" in w for w in result.warnings)
 
 
-def _engine_pids(port: int) -> list[int]:
-    found = []
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            try:
-                argv = (entry / "cmdline").read_bytes().split(b"\0")
-            except OSError:
-                continue
-            if b"serve" in argv and str(port).encode() in argv:
-                found.append(int(entry.name))
-    return found
-
-
-def test_a_headless_team_run_on_the_engine_ends_with_a_verdict(git_project: Path) -> None:
+def test_a_headless_team_run_on_the_engine_ends_with_a_verdict(git_project: Path, processes_with) -> None:
     """The product path: provider local in crewmux.toml, no server; the run starts the
     engine as its service window, the team works on the real 0.5B model, the run ends
     with a verdict (pass or a clean fail: no hang, no traceback) and the engine is gone."""
@@ -199,8 +186,9 @@ def test_a_headless_team_run_on_the_engine_ends_with_a_verdict(git_project: Path
     assert coder and coder[0]["provider"] == "local" and "reply" in coder[0]
     for name in ("coordinator", "cto", "coder-1", "qa"):
         assert "Traceback" not in run.log(name).read_text(), name
+    engine_argv = f"serve\0{MODEL}\0--port\0{port}\0"
     deadline = time.monotonic() + 20
-    while _engine_pids(port) and time.monotonic() < deadline:
+    while processes_with(engine_argv) and time.monotonic() < deadline:
         time.sleep(0.5)
-    assert _engine_pids(port) == [], "the engine outlived its run"
+    assert processes_with(engine_argv) == [], "the engine outlived its run"
     print(f"team run on {MODEL}: {info.status} in {took:.0f} s: {info.reason}")
