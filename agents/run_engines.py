@@ -7,12 +7,13 @@ from __future__ import annotations
 
 from crewmux.agents.llm.model_source import LocalEngine, free_loopback_port
 from crewmux.config import Config, ModelConfig
+from crewmux.engine.settings import DEFAULT_CTX
 from crewmux.workspace.team_launch import Service
 
 # On a CPU the agents queue for one engine: a request may wait for several others' replies
 # before its first token, so the first-token timeout is the whole queue's, not one reply's.
 LOCAL_TIMEOUTS = {"timeout_first_token": 1800.0, "timeout_total": 3600.0}
-LOCAL_CTX = 8192
+LOCAL_CTX = DEFAULT_CTX
 LOCAL_MAX_TOKENS = 2048  # a whole file of a small task; a plan is capped lower by the CTO
 
 
