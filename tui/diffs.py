@@ -9,10 +9,12 @@ MAX_DIFF_CHARS = 400_000
 
 
 def commit_diff(project_dir: Path, commit: str) -> str:
-    """The commit's message, stat and patch, or a sentence saying why there is none."""
+    """The commit's message, stat and patch, or a sentence saying why there is none. A
+    task's work lands as a merge commit, whose plain ``git show`` is a combined diff (empty
+    when the merge was clean): it is shown against its first parent, the lines it brought."""
     try:
         result = subprocess.run(
-            ["git", "-C", str(project_dir), "show", "--stat", "--patch", "--no-color", "--format=commit %H%n%n    %s%n", commit, "--"],
+            ["git", "-C", str(project_dir), "show", "--diff-merges=first-parent", "--stat", "--patch", "--no-color", "--format=commit %H%n%n    %s%n", commit, "--"],
             capture_output=True,
             text=True,
             errors="replace",
