@@ -11,16 +11,11 @@ import os
 import re
 from pathlib import Path
 
-SKIP_DIRS = {".git", ".crewmux", "node_modules", "__pycache__", ".venv", "venv", "vendor", "dist", "build", ".mypy_cache", ".pytest_cache"}
-MANIFESTS = ("package.json", "pyproject.toml", "requirements.txt", "go.mod", "composer.json", "tsconfig.json")
+from crewmux.workspace import languages
 
-_JS_SIG = re.compile(
-    r"^\s*(export\s+(default\s+)?)?(async\s+)?(function\*?\s+\w+\s*\([^)]*\)|class\s+\w+.*?(?=\{|$)|"
-    r"(const|let|var)\s+\w+\s*=\s*(async\s+)?(\([^)]*\)|\w+)\s*=>|(const|let|var)\s+\w+\s*=\s*require\(.*\)|"
-    r"module\.exports\s*=.*|exports\.\w+\s*=.*|export\s+(interface|type|enum)\s+\w+.*?(?=\{|=|$))"
-)
-_GO_SIG = re.compile(r"^(func\s.*?)\s*\{?\s*$|^(type\s+\w+\s+\w+)")
-_PHP_SIG = re.compile(r"^\s*((abstract\s+|final\s+)?class\s+\w+[^{]*|(public|private|protected|static|\s)*function\s+\w+\s*\([^)]*\)[^{]*)")
+SKIP_DIRS = {".git", ".crewmux", "node_modules", "__pycache__", ".venv", "venv", "vendor", "dist", "build", ".mypy_cache", ".pytest_cache"}
+MANIFESTS = languages.MANIFESTS
+
 _HTML_ID = re.compile(r"<(\w+)[^>]*\bid=[\"']([^\"']+)[\"']")
 _HTML_REF = re.compile(r"<(script|link)[^>]*(src|href)=[\"']([^\"']+)[\"']")
 
@@ -82,15 +77,12 @@ def html_outline(source: str) -> list[str]:
 
 
 def file_signatures(path: str, source: str, max_lines: int = 60) -> list[str]:
+    lang = languages.language(path)
     suffix = Path(path).suffix.lower()
-    if suffix == ".py":
+    if lang is not None and lang.name == "python":
         lines = python_signatures(source)
-    elif suffix in (".js", ".mjs", ".cjs", ".ts", ".tsx", ".jsx"):
-        lines = regex_signatures(source, _JS_SIG)
-    elif suffix == ".go":
-        lines = regex_signatures(source, _GO_SIG)
-    elif suffix == ".php":
-        lines = regex_signatures(source, _PHP_SIG)
+    elif lang is not None and lang.signature is not None:
+        lines = regex_signatures(source, lang.signature)
     elif suffix in (".html", ".htm"):
         lines = html_outline(source)
     elif suffix == ".css":
@@ -136,7 +128,7 @@ def scan_project(root: Path, max_chars: int = 8000) -> str:
         if manifest.is_file():
             text = manifest.read_text(errors="replace")
             out += [f"\n{name}:", text[:1500]]
-    code = [f for f in files if Path(f).suffix in (".py", ".js", ".ts", ".go", ".php", ".mjs")]
+    code = [f for f in files if Path(f).suffix in languages.CODE_SUFFIXES]
     if code:
         out += ["\nSignatures of existing code:", signatures(root, code, max_chars=max_chars // 2)]
     text = "\n".join(out)

@@ -15,7 +15,7 @@ from __future__ import annotations
 import json
 import shutil
 import sys
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 
 from crewmux.agents.context import signatures
 from crewmux.agents.contract import Callable_, allowed_calls, render_contract
@@ -32,6 +32,7 @@ from crewmux.config import ModelConfig
 from crewmux.protocol.messages import Check, Message, ReviewRequest, ReviewResult
 from crewmux.protocol.plan import Plan, PlanTask
 from crewmux.workspace import git
+from crewmux.workspace import languages as languages_table
 from crewmux.workspace.safe_write import apply_files
 from crewmux.workspace.sandbox import Sandbox
 from crewmux.workspace.validators import CheckResult, Context, format_findings, is_test_file, language_of, languages, review_checks
@@ -41,18 +42,12 @@ from crewmux.workspace.validators.base import python_env, python_readable, tool_
 COORDINATOR = "coordinator"
 COMMAND_SECONDS = 20.0  # a criterion's command; one still running after this is a server, not checked
 JUNIT = ".crewmux-qa-junit.xml"
-# Languages QA can write tests for, with the runner it names to the model.
-RUNNERS = {"python": ("pytest (plain assert functions)", "pytest"), "javascript": ("node:test with node:assert (node --test)", "node"), "go": ("go test (package testing)", "go")}
+# Languages QA can write tests for, with the runner it names to the model (workspace/languages.py).
+RUNNERS = {name: (runner.describe, runner.tool) for name, runner in languages_table.QA_RUNNERS.items()}
 
 
 def qa_test_file(task: PlanTask, language: str) -> str:
-    if language == "python":
-        return f"test_qa_{task.id}.py"
-    if language == "javascript":
-        return f"test/qa_{task.id}.test.js"
-    go_dirs = [str(PurePosixPath(f).parent) for f in task.files if f.endswith(".go")]
-    folder = go_dirs[0] if go_dirs and go_dirs[0] != "." else ""
-    return f"{folder + '/' if folder else ''}qa_{task.id}_test.go"
+    return languages_table.qa_test_file(task.id, task.files, language)
 
 
 UNCHECKED = "NOT CHECKED"  # how a pass without checks begins: the run's verdict counts them (scheduler)

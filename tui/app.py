@@ -49,7 +49,7 @@ class DashboardApp(App[None]):
         self.run_dir = run
         self.clock = clock
         self.view = TeamView(run_id=run.run_id)
-        self.steering = Steering(run.mail_root, run.run_id)
+        self.steering = Steering(run)
         self.watcher = RunWatcher(run, self.post_batch, min_gap=min_gap)
         self.watcher_selected: str | None = None
         # Seconds from an event's write (its ts) to the end of the first screen refresh

@@ -10,13 +10,12 @@ from textual.containers import Horizontal
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Input
 
-from crewmux.protocol.mailbox import MailboxError
 from crewmux.tui.keys import bindings
 from crewmux.tui.screens.confirm_stop import ConfirmStopScreen
 from crewmux.tui.screens.help import HelpScreen
 from crewmux.tui.screens.steer import SteerScreen
 from crewmux.tui.screens.task_details import TaskDetailsScreen
-from crewmux.tui.steering import AgentAction, TaskAction
+from crewmux.tui.steering import STEERING_ERRORS, AgentAction, TaskAction
 from crewmux.tui.team_view import Changes
 from crewmux.tui.widgets.agent_output import AgentOutput
 from crewmux.tui.widgets.agent_table import AgentTable
@@ -112,7 +111,7 @@ class MainScreen(Screen):
     def _sent(self, what: str, send) -> None:
         try:
             send()
-        except MailboxError as exc:
+        except STEERING_ERRORS as exc:
             self.notify(str(exc), title="not sent", severity="error")
             return
         self.notify(what)
@@ -166,7 +165,7 @@ class MainScreen(Screen):
             self.app.push_screen(TaskDetailsScreen(self.app.view.tasks[task], self.app.run_dir.project_dir))
 
     def action_add_coder(self) -> None:
-        self._sent("add coder sent to the coordinator", self.app.steering.add_coder)
+        self._sent("a coder is starting in the run's tmux session", self.app.steering.add_coder)
 
     def action_remove_coder(self) -> None:
         agent = self._selected_agent()
@@ -176,7 +175,7 @@ class MainScreen(Screen):
         if role != "coder":
             self.notify(f"{agent} is a {role or 'agent of unknown role'}, not a coder: only coders can be removed.", severity="warning")
             return
-        self._sent(f"remove {agent} sent to the coordinator", lambda: self.app.steering.remove_coder(agent))
+        self._sent(f"{agent} is told to stop and leaves the team", lambda: self.app.steering.remove_coder(agent))
 
     def action_filter(self) -> None:
         self.query_one("#feed-filter", Input).focus()
@@ -184,9 +183,17 @@ class MainScreen(Screen):
     def action_stop_run(self) -> None:
         def confirmed(yes: bool | None) -> None:
             if yes:
-                self._sent("stop sent to the coordinator: the team finishes its step and exits", self.app.steering.stop_run)
+                self.notify("stopping the run: every agent, its services and its tmux session (as `crewmux stop`)")
+                self.run_worker(self._stop_run, thread=True, exclusive=True, group="stop-run")
 
         self.app.push_screen(ConfirmStopScreen(self.app.view.run_id), confirmed)
+
+    def _stop_run(self) -> None:
+        """Off the UI thread: the runtime waits for the agents to finish their step."""
+        try:
+            self.app.steering.stop_run()
+        except STEERING_ERRORS as exc:
+            self.app.call_from_thread(self.notify, str(exc), title="not stopped", severity="error")
 
     def action_help(self) -> None:
         self.app.push_screen(HelpScreen())

@@ -10,78 +10,59 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from crewmux.workspace.validators import go, javascript, php, python, typescript, web
+from crewmux.workspace import languages as table  # the table reads this package's modules: use it inside functions only
+from crewmux.workspace.validators import web
 from crewmux.workspace.validators.base import CheckResult, Context, Finding
-from crewmux.workspace.validators.imports import check_imports
 
 __all__ = ["CheckResult", "Context", "Finding", "language_of", "languages", "syntax_checks", "review_checks", "suite_checks", "format_findings", "is_test_file"]
 
-_BY_SUFFIX = {
-    ".py": "python", ".js": "javascript", ".mjs": "javascript", ".cjs": "javascript",
-    ".ts": "typescript", ".tsx": "typescript", ".php": "php", ".go": "go",
-    ".html": "web", ".htm": "web", ".css": "web",
-}
-
 
 def language_of(path: str) -> str | None:
-    return _BY_SUFFIX.get(Path(path).suffix.lower())
+    return table.language_of(path)
 
 
 def languages(files: list[str]) -> list[str]:
-    found = []
-    for file in files:
-        lang = language_of(file)
-        if lang and lang not in found:
-            found.append(lang)
-    return found
+    return table.languages(files)
 
 
 def is_test_file(path: str) -> bool:
-    return python.is_test_file(path) or javascript.is_test_file(path) or path.endswith(("_test.go", "Test.php")) or ".test.ts" in path
+    return table.is_test_file(path)
 
 
 def syntax_checks(ctx: Context) -> list[CheckResult]:
     """Does the code parse (for Python: and has no fatal pyflakes error, such as an undefined name)."""
-    langs = languages(ctx.files)
-    checks = {"python": python.lint, "javascript": javascript.syntax, "typescript": typescript.syntax, "php": php.syntax, "go": go.syntax}
-    return [checks[lang](ctx) for lang in langs if lang in checks]
+    return [lang.syntax(ctx) for name in languages(ctx.files) if (lang := table.BY_NAME[name]).syntax]
 
 
 def review_checks(ctx: Context, all_files: list[str], label: str = "review") -> list[CheckResult]:
     """Everything QA checks for a task whose files are ``ctx.files`` in a tree of ``all_files``."""
     results: list[CheckResult] = []
     langs = languages(ctx.files)
-    if "python" in langs:
-        results += [python.lint(ctx), check_imports(ctx, "python")]
-    if "javascript" in langs:
-        results += [javascript.syntax(ctx), check_imports(ctx, "javascript")]
-    if "typescript" in langs:
-        results += [typescript.syntax(ctx), check_imports(ctx, "typescript")]
-    if "php" in langs:
-        results += [php.syntax(ctx), check_imports(ctx, "php")]
-    if "go" in langs:
-        results += [go.syntax(ctx), check_imports(ctx, "go")]
+    for name in langs:
+        lang = table.BY_NAME[name]
+        if lang.syntax:
+            results.append(lang.syntax(ctx))
+        if lang.imports:
+            results.append(lang.import_check(ctx))
     if any(r.status == "failed" for r in results):
         return results  # no point running tests on code that does not parse
     results += suite_checks(ctx, all_files, langs)
-    if "web" in langs or ("javascript" in langs and (ctx.root / "index.html").is_file()):
+    if any(table.BY_NAME[name].page for name in langs) or ("javascript" in langs and (ctx.root / "index.html").is_file()):
         results += web.check(ctx, label)
     return results
 
 
 def suite_checks(ctx: Context, all_files: list[str], langs: list[str] | None = None) -> list[CheckResult]:
-    """The test suites (and Go build) of the tree, for the languages present."""
+    """The builds and test suites of the tree, for the languages present."""
     langs = langs if langs is not None else languages(all_files)
     results: list[CheckResult] = []
-    if "python" in langs:
-        results.append(python.tests(ctx, all_files))
-    if "javascript" in langs or "typescript" in langs:
-        results.append(javascript.tests(ctx, all_files))
-    if "go" in langs:
-        results += go.build(ctx, all_files)
-        results.append(go.tests(ctx, all_files))
-    if "php" in langs:
-        results.append(php.tests(ctx, all_files))
+    covered = {other for name in langs for other in table.BY_NAME[name].tests_cover}
+    for name in langs:
+        lang = table.BY_NAME[name]
+        if lang.build:
+            results += lang.build(ctx, all_files)
+        if lang.tests and name not in covered:
+            results.append(lang.tests(ctx, all_files))
     return results
 
 

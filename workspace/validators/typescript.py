@@ -1,11 +1,20 @@
-"""TypeScript: ``tsc --noEmit`` (the project's tsconfig.json when it has one)."""
+"""TypeScript: ``tsc --noEmit`` (the project's tsconfig.json when it has one); the tests
+compiled by tsc into the sandbox's /tmp and run with ``node --test`` (node 20 has no
+type stripping)."""
 
 from __future__ import annotations
 
-from crewmux.workspace.validators.base import CheckResult, Context, findings_from_output, not_installed, run_tool, tail, tool_path
+import shlex
+from pathlib import Path
+
+from crewmux.workspace.validators import javascript
+from crewmux.workspace.validators.base import CheckResult, Context, failure_detail, findings_from_output, not_installed, run_tool, tail, tool_path
 from crewmux.workspace.validators.javascript import NODE_ENV
 
 SUFFIXES = (".ts", ".tsx")
+OUT_DIR = "/tmp/crewmux-ts"  # the sandbox's private /tmp: nothing compiled lands in the worktree
+COMPILE_FLAGS = ["--pretty", "false", "--skipLibCheck", "--target", "es2020", "--module", "commonjs",
+                 "--moduleResolution", "node", "--esModuleInterop", "--sourceMap"]
 
 
 def syntax(ctx: Context) -> CheckResult:
@@ -24,3 +33,30 @@ def syntax(ctx: Context) -> CheckResult:
     if ok:
         return CheckResult("tsc --noEmit", "passed", f"{len(files)} file(s)")
     return CheckResult("tsc --noEmit", "failed", tail(output, 30), findings_from_output(output, files))
+
+
+def is_test_file(path: str) -> bool:
+    p = Path(path)
+    return p.suffix in SUFFIXES and (".test." in p.name or ".spec." in p.name)
+
+
+def tests(ctx: Context, all_files: list[str]) -> CheckResult:
+    """TypeScript tests, with the tree's JavaScript tests in the same run (a TS project's
+    tests may be JS); a tree with no TypeScript test runs its JavaScript tests alone."""
+    test_files = [f for f in all_files if is_test_file(f) and (ctx.root / f).is_file()]
+    if not test_files:
+        return javascript.tests(ctx, all_files)
+    tsc, node = tool_path("tsc"), tool_path("node")
+    if tsc is None or node is None:
+        return not_installed("node --test (TypeScript)", "tsc" if tsc is None else "node")
+    sources = [f for f in all_files if f.endswith(SUFFIXES) and not f.endswith(".d.ts") and (ctx.root / f).is_file()]
+    compiled = [f"{OUT_DIR}/{Path(f).with_suffix('.js').as_posix()}" for f in test_files]
+    compiled += [f for f in all_files if javascript.is_test_file(f) and (ctx.root / f).is_file()]
+    # Type errors are tsc --noEmit's finding; here tsc emits whatever it can and the tests judge.
+    script = (f"{shlex.join([tsc, *COMPILE_FLAGS, '--rootDir', '.', '--outDir', OUT_DIR, *sources])} >/tmp/tsc.log 2>&1; "
+              f"{shlex.join([node, '--enable-source-maps', '--test', *compiled])}")
+    ok, output, _ = run_tool(ctx, "node --test (TypeScript)", ["/bin/sh", "-c", script], env=NODE_ENV)
+    if ok:
+        return CheckResult("node --test (TypeScript)", "passed", f"{len(test_files)} test file(s)")
+    output = output.replace(f"{OUT_DIR}/", "")
+    return CheckResult("node --test (TypeScript)", "failed", failure_detail(output), findings_from_output(output, all_files))
