@@ -26,6 +26,14 @@ _PRINTS = re.compile(r"\b(?:prints|outputs|shows|displays|lists|echoes|writes)\b
 INPUT_SUFFIXES = {".txt", ".csv", ".json", ".md", ".log", ".tsv", ".dat", ".in"}
 PLACEHOLDERS = {"FILE", "PATH", "INPUT", "FILENAME", "TEXTFILE", "FILE_PATH", "<file>", "<path>", "<filename>", "[file]"}
 SAMPLE_TEXT = "the cat sat on the mat\nthe end\n"
+# An argument that names what goes there instead of being it: "A OP B", "[-i]", "<n>", "...".
+USAGE_WORD = re.compile(r"^(?:[A-Z][A-Z0-9_]*|<[^>]+>|\[[^\]]+\]|\.\.\.)$")
+
+
+def is_usage_line(argv: list[str]) -> bool:
+    """Whether a command's arguments are placeholders other than an input file ("calc.py A
+    OP B", "find.py [-i] TEXT FILE"): run as written it tests nothing the brief states."""
+    return any(USAGE_WORD.match(arg) and arg not in PLACEHOLDERS and arg.upper() not in PLACEHOLDERS for arg in argv[2:])
 
 
 @dataclass
@@ -61,7 +69,7 @@ def command_of(criterion: str) -> CommandCriterion | None:
         argv = shlex.split(text)
     except ValueError:
         return None
-    if len(argv) < 2 or argv[0] not in PROGRAMS:
+    if len(argv) < 2 or argv[0] not in PROGRAMS or is_usage_line(argv):
         return None
     rest = criterion.replace(text, " ", 1)
     found = CommandCriterion(criterion=criterion, argv=argv)
@@ -87,6 +95,7 @@ def command_of(criterion: str) -> CommandCriterion | None:
     if prints is not None:
         after = rest[prints.end():]
         found.expected = [a if a is not None and a != "" else b for a, b in _QUOTED.findall(after)]
+        found.expected += [t for t in _TICKED.findall(after) if t.split()[:1] and t.split()[0] not in PROGRAMS]
         found.expected = [e.replace("\\n", "\n") for e in found.expected if e]
     return found
 

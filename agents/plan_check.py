@@ -11,6 +11,8 @@ import re
 from dataclasses import dataclass, field
 from pathlib import PurePosixPath
 
+from crewmux.agents.brief_examples import CallExample, CommandExample, declared_functions, examples_of
+from crewmux.agents.criteria import command_of
 from crewmux.protocol.plan import MAX_ACCEPTANCE, MAX_FILES, Contract, FunctionContract, Plan, PlanTask
 
 
@@ -160,7 +162,8 @@ def brief_paths(brief: str) -> list[str]:
     found: list[str] = []
     for match in _BRIEF_PATH.finditer(brief):
         path, ext = match.group(1), match.group(2)
-        if ext.lower() in FILE_EXTENSIONS and path not in found:
+        # As written: "G.H." in a sentence is initials, not a C header.
+        if ext in FILE_EXTENSIONS and path not in found:
             found.append(path)
     return found
 
@@ -205,8 +208,26 @@ def repair_plan(plan: Plan, brief: str = "") -> Repaired:
         # A plan that names no file, for a brief that does: the brief's files are the task's.
         tasks[0].files = named[:MAX_FILES]
         notes.append(f"task {tasks[0].id} names no file; it writes {', '.join(tasks[0].files)}, as the brief names them")
+    _attach_examples(tasks, brief, notes)
     repaired = plan.model_copy(update={"tasks": tasks})
     return Repaired(repaired, notes, problems)
+
+
+def _attach_examples(tasks: list[PlanTask], brief: str, notes: list[str]) -> None:
+    """The brief's examples join the criteria of the task that builds what they call (by its
+    contract's functions or its files), so QA runs them as written."""
+    for example in examples_of(brief):
+        if isinstance(example, CallExample):
+            owners = [t for t in tasks if any(fn.name == example.function for fn in t.contract.functions)]
+        else:
+            script = example.command.split()[1]
+            owners = [t for t in tasks if script in t.files]
+        if len(owners) != 1:
+            continue
+        owner = owners[0]
+        if example.criterion not in owner.acceptance and len(owner.acceptance) < MAX_ACCEPTANCE:
+            owner.acceptance.append(example.criterion)
+            notes.append(f"task {owner.id} is checked by the brief's example {example.criterion}")
 
 
 def _repair_paths(tasks: list[PlanTask], named: list[str], notes: list[str]) -> None:
@@ -368,6 +389,9 @@ LANGUAGES = {".py": "python", ".js": "javascript", ".mjs": "javascript", ".ts": 
              ".php": "php", ".go": "go", ".css": "css"}
 
 
+DATA_SUFFIXES = {".json", ".csv", ".txt", ".tsv", ".db", ".sqlite", ".log", ".dat"}
+
+
 def one_file_plan(brief: str, existing: dict[str, str]) -> Plan | None:
     """The plan of a brief that names exactly one file to build: that file is one task.
     ``existing``: the brief's file's current text, when it exists (its functions become the
@@ -375,17 +399,15 @@ def one_file_plan(brief: str, existing: dict[str, str]) -> Plan | None:
     from crewmux.agents.context import file_signatures
     from crewmux.protocol.plan import FunctionContract
 
-    named = [p for p in brief_paths(brief) if PurePosixPath(p).suffix.lower() in LANGUAGES]
-    if len(named) != 1 or len(brief_paths(brief)) != 1:
+    paths = brief_paths(brief)
+    named = [p for p in paths if PurePosixPath(p).suffix.lower() in LANGUAGES]
+    # Data files the program reads or keeps ("keeps its items in todo.json") are not built.
+    if len(named) != 1 or any(PurePosixPath(p).suffix.lower() not in DATA_SUFFIXES for p in paths if p not in named):
         return None
     (path,) = named
     suffix = PurePosixPath(path).suffix.lower()
     first = next((line.strip(" #") for line in brief.strip().splitlines() if line.strip(" #")), path)
-    commands = []
-    for sentence in re.split(r"(?<=[.!?])\s+|\n+", brief):
-        start = re.search(rf"\b(python3?|node|php|go run)\s+{re.escape(path)}\b", sentence)
-        if start:
-            commands.append(sentence[start.start():].strip())
+    usage = _usage_line(brief, path)
     functions = []
     if suffix == ".py" and path in existing:
         for line in file_signatures(path, existing[path]):
@@ -393,8 +415,40 @@ def one_file_plan(brief: str, existing: dict[str, str]) -> Plan | None:
             if found and not found.group(1).startswith("_"):
                 params = [p.split(":")[0].split("=")[0].strip() for p in found.group(2).split(",") if p.strip()]
                 functions.append(FunctionContract(name=found.group(1), module=path, params=[p for p in params if p][:8]))
-    contract = Contract(functions=functions[:8], cli=commands[0][:400] if commands else "")
+    elif suffix == ".py":
+        functions = [FunctionContract(name=name, module=path, params=params[:8]) for name, params in declared_functions(brief)]
+    contract = Contract(functions=functions[:8], cli=usage[:400])
     task = PlanTask(id="t1", title=(first if len(first) <= 120 else first[:117] + "..."), description=brief[:800],
-                    files=[path], language=LANGUAGES[suffix], acceptance=[c[:300] for c in commands][:MAX_ACCEPTANCE],
+                    files=[path], language=LANGUAGES[suffix], acceptance=_one_file_criteria(brief, path, usage),
                     contract=contract)
     return Plan(summary=f"one task: the brief names one file, {path}", tasks=[task])
+
+
+def _usage_line(brief: str, path: str) -> str:
+    """How the brief says the file is run ("python3 calc.py A OP B"), or ""."""
+    program = rf"\b(?:python3?|node|php|go run)\s+{re.escape(path)}\b"
+    for ticked in re.findall(r"`([^`]+)`", brief):
+        if re.match(program, ticked.strip()):
+            return " ".join(ticked.split())
+    for sentence in re.split(r"(?<=[.!?])\s+|\n+", brief):
+        start = re.search(program, sentence)
+        if start:
+            return sentence[start.start():].strip()
+    return ""
+
+
+def _one_file_criteria(brief: str, path: str, usage: str) -> list[str]:
+    """What QA checks a one-file task by: the brief's own examples (calls with their
+    results, runs with their output), else its usage line run on a sample input, when the
+    only placeholder is the input file. A usage line with other placeholders ("A OP B")
+    is not run: as written it would fail every right answer."""
+    stem = PurePosixPath(path).name
+    examples = [e for e in examples_of(brief) if isinstance(e, CallExample) or stem in e.command.split()[1:2]]
+    criteria = [e.criterion for e in examples]
+    if usage and not any(isinstance(e, CommandExample) for e in examples):
+        command = command_of(usage)
+        if command is not None:
+            if command.fixtures and re.search(r"\bJSON\b", brief):
+                usage += " with the content '" + '{"name": "crewmux", "count": 2}' + "'"  # a made-up input must be one it reads
+            criteria.append(usage)
+    return [c[:300] for c in criteria][:MAX_ACCEPTANCE]

@@ -15,8 +15,9 @@ from __future__ import annotations
 import json
 import shutil
 import sys
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
+from crewmux.agents.brief_examples import CallExample, CommandExample, example_of, python_example_tests
 from crewmux.agents.context import signatures
 from crewmux.agents.contract import Callable_, allowed_calls, render_contract
 from crewmux.agents.criteria import CommandCriterion, command_of, judge, named_calls, runs_anything
@@ -133,9 +134,10 @@ class QA(Agent):
         commit = candidate
         notes: list[str] = []
         dropped: list[str] = []
-        commands, by_model = self._command_criteria(task)
+        commands, examples, by_model = self._command_criteria(task)
         command_checks = self._run_commands(task, commands, files)
-        written = self._tests_for(task, files, request.attempt, notes, by_model, dropped)
+        written = self._example_tests(task, files, examples, notes)
+        written += self._tests_for(task, files, request.attempt, notes, by_model, dropped)
         if written:
             files += written
             commit = git.commit_all(self.worktree, f"crewmux qa: tests for {task.id} from its acceptance criteria") or commit
@@ -162,11 +164,24 @@ class QA(Agent):
         )
 
     # -- criteria that name a command are run as that command --------------------------------
-    def _command_criteria(self, task: PlanTask) -> tuple[list[CommandCriterion], list[str]]:
-        """(commands to run, criteria left for QA's model to write tests from)."""
+    def _command_criteria(self, task: PlanTask) -> tuple[list[CommandCriterion], list[CallExample], list[str]]:
+        """(commands to run, calls with their stated results, criteria left for QA's model
+        to write tests from). An example the criterion states is run as stated: no model
+        guesses what it means."""
         commands: list[CommandCriterion] = []
+        examples: list[CallExample] = []
         rest: list[str] = []
         for criterion in task.acceptance:
+            example = example_of(criterion)
+            if isinstance(example, CallExample):
+                examples.append(example)
+                continue
+            if isinstance(example, CommandExample):
+                command = command_of(example.command)
+                if command is not None:
+                    command.criterion, command.expected, command.prints = criterion, [example.prints], True
+                    commands.append(command)
+                    continue
             command = command_of(criterion)
             (commands.append(command) if command else rest.append(criterion))
         if not commands and task.contract.cli:
@@ -174,7 +189,7 @@ class QA(Agent):
             if command:
                 command.expected = []  # a usage line describes the output; it does not quote it
                 commands.append(command)
-        return commands, rest
+        return commands, examples, rest
 
     def _run_commands(self, task: PlanTask, commands: list[CommandCriterion], files: list[str]) -> list[CheckResult]:
         results = []
@@ -230,6 +245,36 @@ class QA(Agent):
         except (OSError, ValueError):
             return ()
         return tuple(sorted({f for t in plan.tasks if t.id != task.id for f in t.files if not (self.worktree / f).exists()}))
+
+    # -- the criteria's examples, run as written ---------------------------------------------
+    def _example_tests(self, task: PlanTask, files: list[str], examples: list[CallExample], notes: list[str]) -> list[str]:
+        """A test file of the calls the criteria state with their results, when the task
+        builds the Python module that defines them."""
+        if not examples:
+            return []
+        module = self._example_module(task, files, examples)
+        if module is None:
+            notes.append("the criteria's examples were not run: no Python file of this task defines "
+                         + ", ".join(sorted({e.function for e in examples})))
+            return []
+        target = f"test_qa_examples_{task.id}.py"
+        report = apply_files(self.worktree, [(target, python_example_tests(examples, module))])
+        if report.refused:
+            notes.append(f"could not add the examples' tests: {report.refused[0].reason}")
+            return []
+        self.console.line(f"   added the criteria's {len(examples)} example(s) as tests: {target}")
+        return [target]
+
+    def _example_module(self, task: PlanTask, files: list[str], examples: list[CallExample]) -> str | None:
+        """The module to import the examples' functions from: the contract's, else the
+        task's one Python file that is not a test."""
+        wanted = {e.function for e in examples}
+        modules = {f.module for f in task.contract.functions if f.name in wanted and f.module.endswith(".py")}
+        sources = [f for f in files if f.endswith(".py") and not is_test_file(f)]
+        candidates = sorted(modules) or sources
+        if len(candidates) != 1:
+            return None
+        return str(PurePosixPath(candidates[0]).with_suffix("")).replace("/", ".")
 
     # -- tests from the acceptance criteria -----------------------------------------------
     def _tests_for(self, task: PlanTask, files: list[str], attempt: int, notes: list[str], criteria: list[str],

@@ -8,11 +8,12 @@ from pathlib import Path
 
 import pytest
 
-from crewmux.agents.commands import build_agents
+from crewmux.protocol.rundir import build_agents
 from crewmux.agents.contract import Callable_
 from crewmux.agents.criteria import command_of, judge, named_calls
 from crewmux.agents.llm.fake_server import FakeLLMServer
 from crewmux.agents.qa import QA
+from crewmux.agents.plan_check import one_file_plan
 from crewmux.agents.qa_vetting import CaseRun, read_junit, stuck_tests, fault_of_test, vet_python_tests
 from crewmux.config import Config, ModelConfig
 from crewmux.protocol.mailbox import deliver
@@ -213,3 +214,18 @@ def test_a_page_whose_criteria_name_no_function_gets_no_model_written_tests(git_
     assert result.verdict == "pass", result.findings
     assert not [r for r in requests if r.get("crewmux", {}).get("role") == "qa"]
     assert named_calls(["slug('Hello World') returns 'hello-world'", "add(1, 2) == 3", "a page loads"]) == {"slug": 1, "add": 2}
+
+
+DECODE_BRIEF = "Write `rle.py` with `rle_decode(encoded: str) -> str`: `rle_decode(\"3a1b2c\")` returns `\"aaabcc\"`."
+DECODE = 'import re\n\n\ndef rle_decode(encoded):\n    return "".join(c * int(n) for n, c in re.findall(r"(\\d+)(\\D)", encoded))\n'
+
+
+def test_qa_runs_the_brief_examples_and_sends_a_wrong_answer_back_with_the_example(git_project: Path, until_coordinator_hears):
+    (task,) = one_file_plan(DECODE_BRIEF, {}).tasks
+    _, (right,), requests = review(git_project, [], {"rle.py": DECODE}, task, until_coordinator_hears)
+    assert right.verdict == "pass", right.findings
+    assert not requests  # no model was asked to guess tests
+    wrong_code = DECODE.replace("int(n)", "int(n[-1]) if n != '1' else ''")
+    _, (wrong,), _ = review(git_project, [], {"rle.py": wrong_code}, task, until_coordinator_hears)
+    assert wrong.verdict == "fail"
+    assert "rle_decode('3a1b2c')" in wrong.findings and "aaabcc" in wrong.findings

@@ -1,0 +1,189 @@
+"""The examples a brief spells out, read as checks that cannot be wrong.
+
+Pure. A brief that says "`rle_decode("3a1b2c")` returns `"aaabcc"`" or "`python3 calc.py
+3 x 4` prints `12`" has stated a fact about every right answer. QA runs such examples as
+written (a call compared with its literal result, a command with the output it must hold)
+instead of asking a model to guess tests: a small model's guessed test can reject a right
+answer, the brief's own example cannot. Only what is certain is taken: a call whose
+arguments and result are Python literals, a command whose arguments are all concrete
+(no placeholder such as FILE or A OP B, which is a usage line, not an example).
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+from dataclasses import dataclass
+
+from crewmux.agents.criteria import PROGRAMS, USAGE_WORD
+
+_TICKED = re.compile(r"`([^`]+)`")
+# Words between a call and its result: "`f(1)` returns `2`", "`f(1)` is `2`", "`f(1)` -> `2`".
+_RESULT_VERB = re.compile(r"^\s*(?:returns|return|is|gives|give|yields|equals|==|->|=>|→|should return|must return)\s*$",
+                          re.IGNORECASE)
+_RAISES_VERB = re.compile(r"^\s*(?:raises|should raise|must raise)\s*$", re.IGNORECASE)
+_PRINTS_VERB = re.compile(r"^\s*(?:prints|outputs|shows|writes|should print|must print)\s*$", re.IGNORECASE)
+MAX_CRITERION = 300  # a plan's criterion is at most this long
+
+
+@dataclass(frozen=True)
+class CallExample:
+    """``call`` evaluates to ``expected`` (a literal's source), or raises ``raises``."""
+
+    function: str
+    call: str
+    expected: str = ""
+    raises: str = ""
+
+    @property
+    def criterion(self) -> str:
+        if self.raises:
+            return f"`{self.call}` raises `{self.raises}`"
+        return f"`{self.call}` returns `{self.expected}`"
+
+
+@dataclass(frozen=True)
+class CommandExample:
+    """Running ``command`` exits 0 and prints ``prints``."""
+
+    command: str
+    prints: str
+
+    @property
+    def criterion(self) -> str:
+        return f"`{self.command}` prints `{self.prints}`"
+
+
+Example = CallExample | CommandExample
+
+
+def examples_of(text: str) -> list[Example]:
+    """Every example ``text`` states, in order, each once."""
+    spans = [(m.group(1), m.start(), m.end()) for m in _TICKED.finditer(text)]
+    found: list[Example] = []
+    for i, (code, _start, end) in enumerate(spans):
+        inline = _inline_call(code)
+        if inline is not None:
+            found.append(inline)
+            continue
+        if i + 1 >= len(spans):
+            continue
+        between = text[end:spans[i + 1][1]]
+        nxt = spans[i + 1][0]
+        example: Example | None = None
+        if _RESULT_VERB.match(between):
+            example = _call_example(code, expected=nxt)
+        elif _RAISES_VERB.match(between) and nxt.isidentifier():
+            example = _call_example(code, raises=nxt)
+        elif _PRINTS_VERB.match(between):
+            example = _command_example(code, nxt)
+        if example is not None:
+            found.append(example)
+    unique: list[Example] = []
+    for example in found:
+        if example not in unique and len(example.criterion) <= MAX_CRITERION:
+            unique.append(example)
+    return unique
+
+
+def example_of(criterion: str) -> Example | None:
+    """The one example a criterion states (as ``criterion`` writes it), else None."""
+    found = examples_of(criterion)
+    return found[0] if len(found) == 1 else None
+
+
+def _inline_call(code: str) -> CallExample | None:
+    """"`f(1) == 2`" in one span."""
+    try:
+        tree = ast.parse(code.strip(), mode="eval").body
+    except SyntaxError:
+        return None
+    if not (isinstance(tree, ast.Compare) and len(tree.ops) == 1 and isinstance(tree.ops[0], ast.Eq)):
+        return None
+    left, right = tree.left, tree.comparators[0]
+    return _call_example(ast.unparse(left), expected=ast.unparse(right))
+
+
+def _call_example(code: str, expected: str = "", raises: str = "") -> CallExample | None:
+    try:
+        call = ast.parse(code.strip(), mode="eval").body
+    except SyntaxError:
+        return None
+    if not isinstance(call, ast.Call) or not isinstance(call.func, ast.Name):
+        return None
+    if not all(_is_literal(arg) for arg in [*call.args, *(k.value for k in call.keywords)]) or any(k.arg is None for k in call.keywords):
+        return None
+    if expected:
+        try:
+            value = ast.parse(expected.strip(), mode="eval").body
+        except SyntaxError:
+            return None
+        if not _is_literal(value):
+            return None
+        expected = ast.unparse(value)
+    return CallExample(function=call.func.id, call=ast.unparse(call), expected=expected, raises=raises)
+
+
+def _is_literal(node: ast.expr) -> bool:
+    try:
+        ast.literal_eval(node)
+    except (ValueError, TypeError, SyntaxError, MemoryError, RecursionError):
+        return False
+    return True
+
+
+def _command_example(code: str, prints: str) -> CommandExample | None:
+    words = code.split()
+    if len(words) < 2 or words[0] not in PROGRAMS or not prints.strip():
+        return None
+    if any(USAGE_WORD.match(word) for word in words[2:]):
+        return None  # a usage line ("python3 calc.py A OP B", "wc.py FILE"), not a run of it
+    return CommandExample(command=" ".join(words), prints=prints.strip())
+
+
+def python_example_tests(examples: list[CallExample], module: str) -> str:
+    """A pytest file that runs each call example as written, importing from ``module``."""
+    names = sorted({e.function for e in examples})
+    lines = [
+        '"""The brief\'s own examples, run as written (crewmux QA; not written by a model)."""',
+        "",
+        "import pytest",
+        "",
+        f"from {module} import {', '.join(names)}",
+        "",
+    ]
+    for number, example in enumerate(examples, start=1):
+        lines += ["", f"def test_brief_example_{number}():"]
+        if example.raises:
+            lines += [f"    with pytest.raises({example.raises}):", f"        {example.call}"]
+        elif _has_float(example.expected):
+            lines.append(f"    assert {example.call} == pytest.approx({example.expected})")
+        else:
+            lines.append(f"    assert {example.call} == {example.expected}")
+    return "\n".join(lines) + "\n"
+
+
+def _has_float(source: str) -> bool:
+    value = ast.literal_eval(source)
+    if isinstance(value, float):
+        return True
+    return isinstance(value, (list, tuple)) and any(isinstance(v, float) for v in value) and all(
+        isinstance(v, (int, float)) and not isinstance(v, bool) for v in value)
+
+
+def declared_functions(text: str) -> list[tuple[str, list[str]]]:
+    """The functions a brief declares by signature ("`rle_encode(text: str) -> str`"):
+    (name, parameter names), each name once, in order. A brief about a class with methods
+    declares methods, not functions: none are taken from it."""
+    if re.search(r"\bclass\b", text) and re.search(r"\bmethods?\b", text, re.IGNORECASE):
+        return []
+    found: dict[str, list[str]] = {}
+    for code in _TICKED.findall(text):
+        try:
+            tree = ast.parse(f"def {code.strip()}:\n    pass\n")
+        except SyntaxError:
+            continue
+        node = tree.body[0]
+        if isinstance(node, ast.FunctionDef) and node.name not in found and not node.name[0].isupper():
+            found[node.name] = [a.arg for a in [*node.args.posonlyargs, *node.args.args, *node.args.kwonlyargs]]
+    return list(found.items())
