@@ -152,6 +152,9 @@ def summary_entry(model: str, mode: str, results: list[TaskResult]) -> dict[str,
         "seconds": round(sum(t.seconds for r in results for t in r.tries), 1),
         "seconds_per_task": round(sum(t.seconds for t in tries) / n, 1) if n else 0.0,
         "completion_tokens_per_task": round(sum(t.completion_tokens for t in tries) / n) if n else 0,
+        # What a pass costs: every try's tokens, the failed tasks' too, over the tasks passed.
+        "completion_tokens_per_passed_task": (round(sum(t.completion_tokens for t in tries) / passed) if (passed := sum(
+            1 for r in scored if r.passed)) else None),
         "cost": round(sum(t.cost for t in tries), 4),
         "steps_to_green": round(sum(steps) / len(steps), 2) if steps else None,
         "repeat_error_rate": _pct(repeated, followed) if followed else None,
@@ -177,5 +180,8 @@ def mode_ratios(summary: list[dict[str, Any]]) -> list[dict[str, Any]]:
         ratio = round(team["passed"] / single["passed"], 2) if single["passed"] else None
         out.append({"model": model, "single_passed": single["passed"], "team_passed": team["passed"],
                     "single_pass_rate": single[f"pass_rate_{last}"], "team_pass_rate": team[f"pass_rate_{last}"],
-                    "ratio": ratio, "seconds_ratio": round(team["seconds"] / single["seconds"], 1) if single["seconds"] else None})
+                    "ratio": ratio, "seconds_ratio": round(team["seconds"] / single["seconds"], 1) if single["seconds"] else None,
+                    "tokens_per_pass_ratio": (round(team["completion_tokens_per_passed_task"] / single["completion_tokens_per_passed_task"], 1)
+                                              if team.get("completion_tokens_per_passed_task") and single.get("completion_tokens_per_passed_task")
+                                              else None)})
     return out

@@ -56,17 +56,18 @@ def render_report(suite: str, summary: list[dict[str, Any]], results: list[TaskR
     for s in summary:
         rows.append([s["model"], s["mode"], s["tasks"], *[_fmt(s[f"pass_rate_{k}"], "%") for k in shown],
                      _fmt(s["well_formed"], "%"), s["seconds_per_task"],
-                     s["completion_tokens_per_task"], s["prompt_tokens"], _fmt(s["cost"]) if s["cost"] else "–",
+                     s["completion_tokens_per_task"], s.get("completion_tokens_per_passed_task"), s["prompt_tokens"], _fmt(s["cost"]) if s["cost"] else "–",
                      s["steps_to_green"], _fmt(s["repeat_error_rate"], "%"), s["infrastructure_failures"]])
     out += ["## Summary", "", table(["model", "mode", "tasks", *[f"pass {k}" for k in shown], "well-formed", "s/task",
-                                     "completion tok/task", "prompt tok", "cost $", "steps to green", "repeat errors",
+                                     "completion tok/task", "completion tok/pass", "prompt tok", "cost $", "steps to green", "repeat errors",
                                      "infra fails"], rows), ""]
     ratios = mode_ratios(summary)
     if ratios:
         out += ["## Team against one call", "",
-                table(["model", "single passed", "team passed", "team / single", "single %", "team %", "time team / single"],
+                table(["model", "single passed", "team passed", "team / single", "single %", "team %", "time team / single",
+                       "completion tokens per pass, team / single"],
                       [[r["model"], r["single_passed"], r["team_passed"], r["ratio"], _fmt(r["single_pass_rate"], "%"),
-                        _fmt(r["team_pass_rate"], "%"), r["seconds_ratio"]] for r in ratios]), ""]
+                        _fmt(r["team_pass_rate"], "%"), r["seconds_ratio"], r["tokens_per_pass_ratio"]] for r in ratios]), ""]
         losses = [r for r in results if r.mode == "team" and not r.passed and not r.infrastructure and any(
             s.task == r.task and s.model == r.model and s.mode == "single" and s.passed for s in results)]
         if losses:
@@ -100,7 +101,7 @@ def render_report(suite: str, summary: list[dict[str, Any]], results: list[TaskR
 
 
 COMPARE_FIELDS = ("tasks", "pass_rate_1", "pass_rate_2", "pass_rate_3", "well_formed", "seconds_per_task",
-                  "completion_tokens_per_task", "repeat_error_rate")
+                  "completion_tokens_per_task", "completion_tokens_per_passed_task", "repeat_error_rate")
 
 
 def render_compare(name_a: str, a: list[dict[str, Any]], name_b: str, b: list[dict[str, Any]]) -> str:

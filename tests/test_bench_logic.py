@@ -125,6 +125,7 @@ def test_pass_rates_well_formed_repeats_and_infrastructure_apart():
     assert s["repeat_error_rate"] == 50.0  # b changed its error (fixed), c repeated it; d's malformed tries do not count
     assert s["steps_to_green"] == 1.5 and s["failures"] == {"malformed": 1, "test_failure": 1}
     assert s["completion_tokens"] == 30 and s["seconds_per_task"] == round(7 / 4, 1)
+    assert s["completion_tokens_per_passed_task"] == 15  # 30 tokens, failed tasks' included, over 2 passes
 
 
 def test_resume_skips_decided_tasks_and_retries_infrastructure_failures():
@@ -146,14 +147,16 @@ def test_results_round_trip_through_json():
 
 def test_team_against_single_ratio_and_team_counts():
     results = [
-        _result("a", "single", TryRecord(1, passed=True)),
-        _result("b", "single", TryRecord(1, failure="test_failure"), TryRecord(2, failure="test_failure")),
-        _result("a", "team", TryRecord(1, passed=True), team={"retries": 1, "escalations": 0}),
-        _result("b", "team", TryRecord(1, passed=True), team={"retries": 2, "escalations": 1}, first_reply_passed_but_failed=False),
+        _result("a", "single", TryRecord(1, passed=True, completion_tokens=100)),
+        _result("b", "single", TryRecord(1, failure="test_failure", completion_tokens=100), TryRecord(2, failure="test_failure")),
+        _result("a", "team", TryRecord(1, passed=True, completion_tokens=300), team={"retries": 1, "escalations": 0}),
+        _result("b", "team", TryRecord(1, passed=True, completion_tokens=500), team={"retries": 2, "escalations": 1},
+                first_reply_passed_but_failed=False),
     ]
     summary = summarise(results)
     [ratio] = mode_ratios(summary)
     assert (ratio["single_passed"], ratio["team_passed"], ratio["ratio"]) == (1, 2, 2.0)
+    assert ratio["tokens_per_pass_ratio"] == 2.0  # team 800 / 2 passes against single 200 / 1
     team = next(s for s in summary if s["mode"] == "team")
     assert team["team_retries"] == 3 and team["team_escalations"] == 1 and team["first_reply_passed_but_failed"] == 0
     md = render_report("samples", summary, results, tries=2)
