@@ -249,6 +249,9 @@ async def test_steer_escape_sends_nothing(run: RunDir) -> None:
 
 
 async def test_retry_key_sends_retry_of_the_selected_task_to_the_coordinator(run: RunDir) -> None:
+    state = RunState.model_validate_json(run.state_json.read_bytes())
+    state.tasks["t2"].status = "failed"  # the coordinator retries only a failed, blocked or skipped task
+    atomic_write_json(run.state_json, state.model_dump(mode="json"))
     app = DashboardApp(run)
     async with app.run_test(size=(140, 40)) as pilot:
         await opened(app, pilot)

@@ -14,6 +14,7 @@ from crewmux.config import Config
 from crewmux.protocol.rundir import RunDir
 from crewmux.tui.attach import AttachError, attach_argv
 from crewmux.tui.palette import TeamCommands
+from crewmux.tui.refusals import attach_refusal
 from crewmux.tui.screens.main import MainScreen
 from crewmux.tui.screens.task_details import TaskDetailsScreen
 from crewmux.tui.steering import Steering
@@ -134,7 +135,7 @@ class DashboardApp(App[None]):
         try:
             argv = attach_argv(self.run_dir, self.run_dir.info(), agent)
         except (AttachError, OSError, ValueError) as exc:
-            self.notify(str(exc), title="cannot attach", severity="warning")
+            self.notify(attach_refusal(self.view, str(exc)), title="cannot attach", severity="warning")
             return
         try:
             with self.suspend():

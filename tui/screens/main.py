@@ -11,6 +11,7 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Input
 
 from crewmux.tui.keys import bindings
+from crewmux.tui.refusals import agent_refusal, task_refusal, team_refusal
 from crewmux.tui.screens.confirm_stop import ConfirmStopScreen
 from crewmux.tui.screens.help import HelpScreen
 from crewmux.tui.screens.steer import SteerScreen
@@ -108,6 +109,12 @@ class MainScreen(Screen):
             self.notify("No task yet: the task board fills once the CTO's plan is in.", severity="warning")
         return task
 
+    def _refused(self, why: str | None) -> bool:
+        """Say why a key would do nothing, instead of sending it and toasting "sent"."""
+        if why is not None:
+            self.notify(why, title="not sent", severity="warning")
+        return why is not None
+
     def _sent(self, what: str, send) -> None:
         try:
             send()
@@ -127,10 +134,14 @@ class MainScreen(Screen):
 
     def _agent_control(self, action: AgentAction) -> None:
         if (agent := self._selected_agent()) is not None:
+            if self._refused(agent_refusal(self.app.view, action, agent, self.app.clock())):
+                return
             self._sent(f"{action} sent to {agent}", lambda: self.app.steering.agent_control(action, agent))
 
     def _task_control(self, action: TaskAction) -> None:
         if (task := self._selected_task()) is not None:
+            if self._refused(task_refusal(self.app.view, action, task)):
+                return
             self._sent(f"{action} {task} sent to the coordinator", lambda: self.app.steering.task_control(action, task))
 
     def action_pause(self) -> None:
@@ -144,7 +155,7 @@ class MainScreen(Screen):
 
     def action_steer(self) -> None:
         agent = self._selected_agent()
-        if agent is None:
+        if agent is None or self._refused(agent_refusal(self.app.view, "steer", agent, self.app.clock())):
             return
 
         def send(text: str | None) -> None:
@@ -165,6 +176,8 @@ class MainScreen(Screen):
             self.app.push_screen(TaskDetailsScreen(self.app.view.tasks[task], self.app.run_dir.project_dir))
 
     def action_add_coder(self) -> None:
+        if self._refused(team_refusal(self.app.view, "add_coder", self.app.clock())):
+            return
         self._sent("a coder is starting in the run's tmux session", self.app.steering.add_coder)
 
     def action_remove_coder(self) -> None:
@@ -174,6 +187,8 @@ class MainScreen(Screen):
         role = self.app.view.agents[agent].role if agent in self.app.view.agents else ""
         if role != "coder":
             self.notify(f"{agent} is a {role or 'agent of unknown role'}, not a coder: only coders can be removed.", severity="warning")
+            return
+        if self._refused(team_refusal(self.app.view, "remove_coder", self.app.clock())):
             return
         self._sent(f"{agent} is told to stop and leaves the team", lambda: self.app.steering.remove_coder(agent))
 
