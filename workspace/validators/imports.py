@@ -40,6 +40,8 @@ _PHP_USE = re.compile(r"^use\s+(?:function\s+|const\s+)?\\?([A-Za-z_][\w\\]*)", 
 _PHP_NAMESPACE = re.compile(r"^\s*namespace\s+([A-Za-z_][\w\\]*)\s*[;{]", re.M)
 # Namespaces PHP itself (or a common bundled extension) defines.
 PHP_BUILTIN_NAMESPACES = {"random", "ffi", "dom", "pdo", "mongodb", "ds"}
+# What the PHP test runner provides to test files.
+PHP_TEST_TOOLS = {"phpunit"}
 # Vendor namespaces whose package has another name.
 PHP_ALIASES = {"illuminate": {"laravel/framework"}, "nunomaduro": {"laravel/framework"}}
 _GO_IMPORT_BLOCK = re.compile(r"^import\s*\((.*?)\)", re.S | re.M)
@@ -257,6 +259,8 @@ def check_php(ctx: Context) -> list[Finding]:
             namespace = match.group(1)  # a group use ends in a backslash: a namespace
             if php_declared(namespace, known, required):
                 continue
+            if file.endswith("Test.php") and _php_key(namespace.split("\\")[0]) in PHP_TEST_TOOLS:
+                continue  # the test runner provides it (phpunit, or crewmux's plain runner: validators/phptest.php)
             line = source.count("\n", 0, match.start()) + 1
             findings.append(Finding(file, line, f"uses {namespace}, from a package composer.json does not require (crewmux installs nothing: require it in composer.json or use PHP's built-ins)"))
     return findings
