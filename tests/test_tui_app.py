@@ -315,7 +315,7 @@ async def test_remove_coder_key_names_the_selected_coder_and_refuses_other_roles
         assert (stop.action, stop.sender) == ("stop", "dashboard")
         assert [a.name for a in run.info().agents if a.removed] == ["coder-2"]
         emitter(run, "coder-2").emit("stopped", status="stopped", data={"exit_code": 0})
-        await until(pilot, lambda: cell(app, "agents", "coder-2", "status") == "stopped")
+        await until(pilot, lambda: cell(app, "agents", "coder-2", "status") == "removed")
 
 
 async def test_stop_key_asks_first_and_stops_the_run_only_on_yes(run: RunDir) -> None:
