@@ -11,7 +11,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from crewmux.workspace import languages as table  # the table reads this package's modules: use it inside functions only
-from crewmux.workspace.validators import web
+from crewmux.workspace.validators import server, web
 from crewmux.workspace.validators.base import CheckResult, Context, Finding
 
 __all__ = ["CheckResult", "Context", "Finding", "language_of", "languages", "syntax_checks", "review_checks", "suite_checks", "format_findings", "is_test_file"]
@@ -47,6 +47,8 @@ def review_checks(ctx: Context, all_files: list[str], label: str = "review") -> 
     if any(r.status == "failed" for r in results):
         return results  # no point running tests on code that does not parse
     results += suite_checks(ctx, all_files, langs)
+    if ctx.routes:
+        results += server.check(ctx, list(ctx.routes))
     if any(table.BY_NAME[name].page for name in langs) or ("javascript" in langs and (ctx.root / "index.html").is_file()):
         results += web.check(ctx, label)
     return results

@@ -51,6 +51,7 @@ class Context:
     artifacts: Path | None = None
     pending: tuple[str, ...] = ()  # files other tasks have yet to make; a page may link them already
     pycheck: ResidentPyCheck | None = None  # the agent's resident Python checker for ``root``
+    routes: tuple[str, ...] = ()  # the task's HTTP routes (its contract): its server is started and asked
 
     def existing(self, suffixes: tuple[str, ...]) -> list[str]:
         return [f for f in self.files if f.endswith(suffixes) and (self.root / f).is_file()]
