@@ -143,7 +143,7 @@ class QA(Agent):
             commit = git.commit_all(self.worktree, f"crewmux qa: tests for {task.id} from its acceptance criteria") or commit
         self.set_status("validating")
         ctx = Context(self.worktree, files, self.sandbox, timeout=self.config.sandbox.timeout, artifacts=self.run.artifacts_dir,
-                      pending=self._pending_files(task), pycheck=self.pycheck)
+                      pending=self._pending_files(task), pycheck=self.pycheck, routes=tuple(task.contract.routes))
         checks = command_checks + review_checks(ctx, git.tracked_files(self.worktree), label=f"{task.id}-a{request.attempt}")
         for check in checks:
             self.console.line(f"   {check.name}: {check.status} {check.detail.splitlines()[0] if check.detail else ''}")
