@@ -6,7 +6,7 @@ import argparse
 import sys
 
 from crewmux import __version__
-from crewmux.agents import commands as agents_commands
+from crewmux import run_command
 from crewmux.agents.llm import commands as llm_commands
 from crewmux.benchmark import commands as benchmark_commands
 from crewmux.engine import commands as engine_commands
@@ -14,14 +14,14 @@ from crewmux.engine import serve_command as engine_serve_command
 from crewmux.protocol import commands as protocol_commands
 from crewmux.tui import commands as tui_commands
 from crewmux.workspace import commands as workspace_commands
-from crewmux.workspace import runtime_commands as workspace_runtime_commands
+from crewmux.runtime import commands as runtime_commands
 
 # One line per package that adds subcommands; each module has register(subparsers).
 COMMAND_MODULES = [
     protocol_commands,
-    agents_commands,
+    run_command,
     tui_commands,
-    workspace_runtime_commands,
+    runtime_commands,
     workspace_commands,
     llm_commands,
     engine_commands,

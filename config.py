@@ -16,9 +16,11 @@ from urllib.parse import urlsplit, urlunsplit
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
+from crewmux.protocol.rundir import DEFAULT_SOCKET
 from crewmux.protocol.validation import error_lines
 
 CONFIG_FILE = "crewmux.toml"
+SCRIPTED_MODEL = "crewmux-scripted-demo"  # the built-in scripted model server's one model (a demo team)
 # "local": crewmux's embedded llama.cpp engine (engine/), OpenAI-compatible on loopback. With
 # no base_urls, a run starts the engine itself as a service; with base_urls, it uses that engine.
 Provider = Literal["local", "ollama", "openai", "anthropic"]
@@ -86,7 +88,7 @@ class Config(BaseModel):
     edit_format: Literal["whole", "search_replace"] = "whole"
     budgets: Budgets = Field(default_factory=Budgets)
     sandbox: SandboxConfig = Field(default_factory=SandboxConfig)
-    tmux_socket: str = "crewmux"
+    tmux_socket: str = DEFAULT_SOCKET
 
     def for_role(self, role: str) -> ModelConfig:
         """The default model with the role's overrides applied.

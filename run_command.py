@@ -8,20 +8,12 @@ import sys
 import time
 from pathlib import Path
 
-EXIT_CODES = {"succeeded": 0, "partial": 1, "failed": 2, "stopped": 3}
-
-
-def build_agents(coders: int, qa: int):
-    from crewmux.protocol.rundir import AgentSpec
-
-    agents = [AgentSpec(name="coordinator", role="coordinator"), AgentSpec(name="cto", role="cto")]
-    agents += [AgentSpec(name=f"coder-{i}", role="coder") for i in range(1, coders + 1)]
-    agents += [AgentSpec(name="qa" if qa == 1 else f"qa-{i}", role="qa") for i in range(1, qa + 1)]
-    return agents
+from crewmux.protocol.exit_codes import RUN_EXIT_CODES
+from crewmux.protocol.rundir import COORDINATOR, FINAL_STATUSES, build_agents
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    from crewmux.agents.llm.model_source import SCRIPTED_MODEL
+    from crewmux.config import SCRIPTED_MODEL
     from crewmux.agents.preflight import preflight_lines, project_problem, server_checks
     from crewmux.config import CONFIG_FILE, ConfigError, load_config, resolve_endpoints
     from crewmux.protocol.rundir import RunDir
@@ -89,8 +81,8 @@ def cmd_run(args: argparse.Namespace) -> int:
     run = RunDir.create(project, brief, build_agents(config.coders, args.qa), config=config.model_dump(mode="json"))
     print(f"run {run.run_id}: {config.coders} coders; work goes to branch crewmux/{run.run_id}")
     print(f"run directory: {run.path}")
-    from crewmux.workspace.runtime import TeamError, TeamRuntime
-    from crewmux.workspace.tmux import TmuxError
+    from crewmux.runtime.team import TeamError, TeamRuntime
+    from crewmux.runtime.tmux import TmuxError
 
     runtime = TeamRuntime(config.tmux_socket, services=services)
     try:
@@ -105,7 +97,7 @@ def cmd_run(args: argparse.Namespace) -> int:
 
         open_dashboard(run)
         info = run.info()
-        if info.status in EXIT_CODES:
+        if info.status in FINAL_STATUSES:
             _print_verdict(run, info)
             print(f"  crewmux attach {run.run_id}       the agents' last output in tmux")
             print(f"  crewmux stop {run.run_id}         close its tmux session")
@@ -169,15 +161,14 @@ def _model_source(config, *, config_file: bool, force_scripted: bool):
 
     from crewmux.agents.llm.model_source import (
         DEMO_SCRIPT,
-        SCRIPTED_MODEL,
         choose_model_source,
         free_loopback_port,
         ollama_answers,
         scripted_banner,
     )
-    from crewmux.agents.run_engines import engine_services, local_engine, local_escalation, local_model_config
-    from crewmux.config import ModelConfig
-    from crewmux.workspace.team_launch import Service
+    from crewmux.runtime.engines import engine_services, local_engine, local_escalation, local_model_config
+    from crewmux.config import SCRIPTED_MODEL, ModelConfig
+    from crewmux.runtime.team_launch import Service
 
     if force_scripted:
         reason = "--scripted was given"
@@ -208,7 +199,7 @@ def _model_source(config, *, config_file: bool, force_scripted: bool):
 def _unfinished_runs(project: Path) -> list[str]:
     from crewmux.protocol.rundir import list_runs
 
-    final = set(EXIT_CODES)
+    final = FINAL_STATUSES
     names = []
     for run in list_runs(project):
         try:
@@ -221,14 +212,14 @@ def _unfinished_runs(project: Path) -> list[str]:
 
 def _verdict(run) -> int:
     info = run.info()
-    if info.status not in EXIT_CODES:
-        log = run.log("coordinator")
+    if info.status not in FINAL_STATUSES:
+        log = run.log(COORDINATOR)
         where = f"see {log}" if log.is_file() else (
             f"the coordinator wrote no log; `crewmux logs {run.run_id} supervisor` says what the supervisor saw")
         run.update_info(status="failed", reason=f"the team ended before the run finished; {where}")
         info = run.info()
     _print_verdict(run, info)
-    return EXIT_CODES.get(info.status, 2)
+    return RUN_EXIT_CODES.get(info.status, 2)
 
 
 def _print_verdict(run, info) -> None:

@@ -157,9 +157,11 @@ class Coordinator(Agent):
             self.pycheck.warm()
 
     def on_control(self, message: Control) -> None:
-        """A human's pause/resume of a coder, skip or retry of a task (arrives on the mail thread)."""
+        """A human's pause/resume of a coder, skip or retry of a task, or the runtime's notice
+        that it added or removed a coder (arrives on the mail thread)."""
         if message.action in ("add_coder", "remove_coder") and message.sender != RUNTIME:
-            self._change_team(message)
+            # The runtime changes the team (the dashboard and the CLI call it); only its notice counts.
+            self.console.line(f"!! {message.sender} asked to {message.action}: the runtime does that (the dashboard's a/x keys)")
             return
         target = message.target
         if not target or target == self.name or message.action not in ("pause", "resume", "skip", "retry", "add_coder", "remove_coder"):
@@ -180,26 +182,6 @@ class Coordinator(Agent):
                 self.console.line(f"cannot {message.action} {target}: no such task while building")
                 return
             self._save()
-
-    def _change_team(self, message: Control) -> None:
-        """A request (from the dashboard) to add or remove a coder: the tmux runtime does
-        it, and its notice (sender ``runtime``) then changes the schedule."""
-        from crewmux.workspace.runtime import TeamError, runtime_for
-        from crewmux.workspace.tmux import TmuxError
-
-        try:
-            runtime = runtime_for(self.run)
-            if message.action == "add_coder":
-                name = runtime.add_coder(self.run)
-                self.console.line(f"== {message.sender} asked for a coder: started {name}")
-            elif message.target and message.target.startswith("coder-"):
-                runtime.remove_agent(self.run, message.target)
-                self.console.line(f"== {message.sender} asked to remove {message.target}")
-            else:
-                self.console.line(f"!! remove_coder needs a coder as its target, not {message.target!r}")
-        except (TeamError, TmuxError, ValueError, KeyError) as exc:
-            self.events.emit("error", text=f"could not {message.action}: {exc}")
-            self.console.line(f"!! could not {message.action}: {exc}")
 
     def _team_changed(self, action: str, coder: str) -> None:
         """The runtime added or removed a coder while the run goes on."""

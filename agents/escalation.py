@@ -52,7 +52,7 @@ def bigger_model(config: Config, role: str, pulled: Iterable[tuple[str, int | No
         # An engine already running serves its one model: asking it for another name would
         # answer with the same model (llama-cpp-python falls back to its default), an
         # "escalation" that is none. A run gives the bigger model its own engine at start
-        # (run_engines.local_escalation), as the [escalation] model.
+        # (engines.local_escalation), as the [escalation] model.
         return None
     size = model_size(base.model)
     best: tuple[float, str] | None = None

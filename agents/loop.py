@@ -18,12 +18,12 @@ from crewmux.agents.live_request import LiveRequests
 from crewmux.agents.console import Console
 from crewmux.config import Config
 from crewmux.protocol.events import AgentStatus, EventLog
+from crewmux.protocol.exit_codes import RESTART_EXIT_CODE
 from crewmux.protocol.mailbox import Claimed, Mailbox, MailboxError, Rejection, deliver
 from crewmux.protocol.messages import Control, Envelope, Message, Steer
 from crewmux.protocol.rundir import RunDir
 from crewmux.protocol.wakeup import Wakeup
 
-RESTART_EXIT_CODE = 75  # asks the runtime to start this agent again
 
 
 MAX_SEND_WAIT = 30.0  # seconds between attempts to send on a full disk

@@ -50,16 +50,16 @@ from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from crewmux.agents.commands import build_agents
+from crewmux.protocol.rundir import build_agents
 from crewmux.agents.llm.model_source import free_loopback_port
 from crewmux.config import Budgets, Config, ModelConfig
 from crewmux.protocol.events import read_events
 from crewmux.protocol.rundir import RunDir
 from crewmux.workspace import git
-from crewmux.workspace.restart_policy import RestartPolicy
-from crewmux.workspace.runtime import FINAL_STATUSES, TeamRuntime
-from crewmux.workspace.team_launch import Service
-from crewmux.workspace.tmux import Tmux, TmuxError
+from crewmux.runtime.restart_policy import RestartPolicy
+from crewmux.runtime.team import FINAL_STATUSES, TeamRuntime
+from crewmux.runtime.team_launch import Service
+from crewmux.runtime.tmux import Tmux, TmuxError
 
 SCRIPT = Path(__file__).with_name("chaos_team.toml")
 BRIEF = "a word and line counting library with a command line"

@@ -96,14 +96,14 @@ def main() -> int:
     if not args.no_bytecode_cache:
         os.environ.pop("PYTHONDONTWRITEBYTECODE", None)
         os.environ["PYTHONPYCACHEPREFIX"] = str(tmpdir / "pycache")
-        warm = "crewmux.agents.loop, crewmux.workspace.supervisor"
+        warm = "crewmux.agents.loop, crewmux.runtime.supervisor"
         if args.real_roles:
             warm += ", crewmux.agents.coordinator, crewmux.agents.cto, crewmux.agents.coder, crewmux.agents.qa"
         subprocess.run([sys.executable, "-c", f"import {warm}"], check=True)
 
     from crewmux.protocol.rundir import AgentSpec, RunDir
-    from crewmux.workspace.runtime import TeamRuntime
-    from crewmux.workspace.tmux import Tmux
+    from crewmux.runtime.team import TeamRuntime
+    from crewmux.runtime.tmux import Tmux
 
     env = dict(os.environ)
     bare = [python_time("pass", env) for _ in range(args.runs)]

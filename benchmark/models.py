@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from crewmux.agents.run_engines import LOCAL_CTX, LOCAL_MAX_TOKENS, LOCAL_TIMEOUTS
+from crewmux.runtime.engines import LOCAL_CTX, LOCAL_MAX_TOKENS, LOCAL_TIMEOUTS
 from crewmux.config import Config, ModelConfig, load_config
 
 

@@ -13,7 +13,7 @@ import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, get_args
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
@@ -37,6 +37,8 @@ EventKind = Literal[
     "stopped",  # the process is ending
     "run",  # run-level milestones (coordinator): planned, finished, verdict
 ]
+RUNTIME_EVENT_KINDS = frozenset({"restart"})  # written into an agent's log by the supervisor, not by the agent
+AGENT_EVENT_KINDS = frozenset(get_args(EventKind)) - RUNTIME_EVENT_KINDS  # the signs of life an agent gives itself
 
 
 class Event(BaseModel):

@@ -16,7 +16,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, get_args
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -25,10 +25,16 @@ from crewmux.protocol.ids import new_run_id, utcnow
 from crewmux.protocol.mailbox import ensure_mailbox
 
 RUNS_DIR = Path(".crewmux") / "runs"
+# Names every side of a run uses (agents, runtime, dashboard, CLI), written once here.
+COORDINATOR = "coordinator"  # the coordinator's agent name (and role)
+CTO = "cto"
 DASHBOARD = "dashboard"  # the dashboard's own mailbox name
 RUNTIME = "runtime"  # sender of the tmux runtime's notices (a coder was added, removed...)
+DEFAULT_SOCKET = "crewmux"  # crewmux's own tmux server (``tmux -L crewmux``), apart from the user's
 
-RunStatus = Literal["starting", "planning", "running", "succeeded", "partial", "failed", "stopped"]
+FinalStatus = Literal["succeeded", "partial", "failed", "stopped"]
+RunStatus = Literal["starting", "planning", "running", FinalStatus]
+FINAL_STATUSES: frozenset[str] = frozenset(get_args(FinalStatus))
 
 
 class AgentSpec(BaseModel):
@@ -37,6 +43,14 @@ class AgentSpec(BaseModel):
     name: str
     role: Literal["coordinator", "cto", "coder", "qa"]
     removed: bool = False  # taken out of the team while the run goes on (kept for the record)
+
+
+def build_agents(coders: int, qa: int) -> list[AgentSpec]:
+    """A team's roster: the coordinator, the CTO, ``coders`` coders and ``qa`` QA agents."""
+    agents = [AgentSpec(name=COORDINATOR, role="coordinator"), AgentSpec(name=CTO, role="cto")]
+    agents += [AgentSpec(name=f"coder-{i}", role="coder") for i in range(1, coders + 1)]
+    agents += [AgentSpec(name="qa" if qa == 1 else f"qa-{i}", role="qa") for i in range(1, qa + 1)]
+    return agents
 
 
 class RunInfo(BaseModel):

@@ -30,9 +30,10 @@ def _fail(message: str) -> int:
 
 def cmd_ls(args: argparse.Namespace) -> int:
     from crewmux.protocol.rundir import list_runs
-    from crewmux.workspace.runtime import FINAL_STATUSES, runtime_for
-    from crewmux.workspace.team_launch import SUPERVISOR_WINDOW
-    from crewmux.workspace.tmux import TmuxError
+    from crewmux.protocol.rundir import FINAL_STATUSES
+    from crewmux.runtime.team import runtime_for
+    from crewmux.runtime.team_launch import SUPERVISOR_WINDOW
+    from crewmux.runtime.tmux import TmuxError
 
     runs = list_runs(_project(args))
     if not runs and not args.json:
@@ -106,7 +107,7 @@ def _resolve(args: argparse.Namespace) -> tuple[RunDir, str | None]:
 
 
 def cmd_attach(args: argparse.Namespace) -> int:
-    from crewmux.workspace.runtime import runtime_for
+    from crewmux.runtime.team import runtime_for
 
     run, agent = _resolve(args)
     argv = runtime_for(run, args.socket).attach_argv(run, agent)
@@ -118,9 +119,8 @@ def cmd_attach(args: argparse.Namespace) -> int:
 
 
 def cmd_stop(args: argparse.Namespace) -> int:
-    from crewmux.workspace.runtime import runtime_for
-
-    from crewmux.workspace.runtime import FINAL_STATUSES
+    from crewmux.protocol.rundir import FINAL_STATUSES
+    from crewmux.runtime.team import runtime_for
 
     run = _find(args)
     before = run.info().status
@@ -135,7 +135,7 @@ def cmd_stop(args: argparse.Namespace) -> int:
 
 
 def cmd_resume(args: argparse.Namespace) -> int:
-    from crewmux.workspace.runtime import runtime_for
+    from crewmux.runtime.team import runtime_for
 
     run = _find(args)
     runtime = runtime_for(run, args.socket)
@@ -149,7 +149,7 @@ def cmd_resume(args: argparse.Namespace) -> int:
 
 
 def cmd_logs(args: argparse.Namespace) -> int:
-    from crewmux.workspace.runtime import FINAL_STATUSES
+    from crewmux.protocol.rundir import COORDINATOR, FINAL_STATUSES
 
     run, agent = _resolve(args)
     names = [a.name for a in run.info().agents]
@@ -159,7 +159,7 @@ def cmd_logs(args: argparse.Namespace) -> int:
             return _fail(f"run {run.run_id} has no logs yet (in {run.logs_dir})")
         print(f"logs of run {run.run_id} ({run.logs_dir}): {', '.join(present)}")
         print(f"one agent's: crewmux logs {run.run_id} AGENT   (-f follows it)")
-        agent = "coordinator" if "coordinator" in present else present[0]
+        agent = COORDINATOR if COORDINATOR in present else present[0]
         print(f"--- {agent} ---")
     path = run.log(agent)
     if not path.is_file():
@@ -210,7 +210,8 @@ def cmd_clean(args: argparse.Namespace) -> int:
     """Worktrees and per-attempt branches of finished runs; each run's own branch stays."""
     from crewmux.protocol.rundir import list_runs
     from crewmux.workspace import git
-    from crewmux.workspace.runtime import FINAL_STATUSES, runtime_for
+    from crewmux.protocol.rundir import FINAL_STATUSES
+    from crewmux.runtime.team import runtime_for
 
     project = _project(args)
     runs = [_find(args)] if args.run else list_runs(project)
@@ -244,9 +245,9 @@ def cmd_clean(args: argparse.Namespace) -> int:
 
 def _guarded(func):
     def run(args: argparse.Namespace) -> int:
-        from crewmux.workspace.runtime import TeamError
-        from crewmux.workspace.team_launch import LaunchError
-        from crewmux.workspace.tmux import TmuxError
+        from crewmux.runtime.team import TeamError
+        from crewmux.runtime.team_launch import LaunchError
+        from crewmux.runtime.tmux import TmuxError
 
         try:
             return func(args)

@@ -8,7 +8,7 @@ from __future__ import annotations
 from crewmux.agents.llm.model_source import LocalEngine, free_loopback_port
 from crewmux.config import Config, ModelConfig
 from crewmux.engine.settings import DEFAULT_CTX
-from crewmux.workspace.team_launch import Service
+from crewmux.runtime.team_launch import Service
 
 # On a CPU the agents queue for one engine: a request may wait for several others' replies
 # before its first token, so the first-token timeout is the whole queue's, not one reply's.

@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Literal
 
-from crewmux.agents.loop import RESTART_EXIT_CODE
+from crewmux.protocol.exit_codes import RESTART_EXIT_CODE
 
 Action = Literal["ok", "wait", "restart", "create", "done", "give_up", "ignore"]
 

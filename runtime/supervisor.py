@@ -1,4 +1,4 @@
-"""``python -m crewmux.workspace.supervisor --run RUN_DIR``: keeps a run's agents alive.
+"""``python -m crewmux.runtime.supervisor --run RUN_DIR``: keeps a run's agents alive.
 
 Runs in the run's tmux session (window ``supervisor``), so the team outlives the
 dashboard. Every check is ONE ``list-panes`` call for the whole session (dead flag and
@@ -24,16 +24,14 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from crewmux.agents.console import Console
-from crewmux.protocol.events import EventLog, last_event
+from crewmux.protocol.events import AGENT_EVENT_KINDS, EventLog, last_event
 from crewmux.protocol.ids import utcnow
-from crewmux.protocol.rundir import AgentSpec, RunDir
-from crewmux.workspace.restart_policy import Decision, Observation, RestartPolicy, RestartTracker
-from crewmux.workspace.runtime import FINAL_STATUSES, SUPERVISOR, TeamPanes, TeamRuntime, stop_team
-from crewmux.workspace.team_launch import LaunchInfo, Service, agent_argv, load_launch
-from crewmux.workspace.tmux import PaneState, Tmux, TmuxError
+from crewmux.protocol.rundir import COORDINATOR, FINAL_STATUSES, AgentSpec, RunDir
+from crewmux.runtime.restart_policy import Decision, Observation, RestartPolicy, RestartTracker
+from crewmux.runtime.team import SUPERVISOR, TeamPanes, TeamRuntime, stop_team
+from crewmux.runtime.team_launch import LaunchInfo, Service, agent_argv, load_launch
+from crewmux.runtime.tmux import PaneState, Tmux, TmuxError
 
-# Every kind an agent writes itself; "restart" is written by the supervisor.
-AGENT_EVENT_KINDS = {"started", "heartbeat", "status", "llm", "message", "received", "rejected", "steer", "verdict", "merge", "error", "stopped", "run"}
 LOG_NAME = "supervisor"
 
 
@@ -110,7 +108,7 @@ class Supervisor:
             elif decision.action == "give_up":
                 self._log(spec.name).emit("error", status="dead", text=f"gave up restarting: {decision.reason}")
                 self.console.line(f"!! {spec.name}: gave up restarting: {decision.reason}")
-                if spec.role == "coordinator":
+                if spec.role == COORDINATOR:
                     # Nothing moves without it: end the run rather than leave it hanging.
                     self.run.update_info(
                         status="failed",
@@ -243,7 +241,7 @@ def _kill_hung(pid: int) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m crewmux.workspace.supervisor", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(prog="python -m crewmux.runtime.supervisor", description=__doc__.splitlines()[0])
     parser.add_argument("--run", required=True, type=Path, help="the run directory")
     parser.add_argument("--socket", default="crewmux", help="crewmux's tmux socket name (tmux -L)")
     args = parser.parse_args(argv)

@@ -26,10 +26,10 @@ from dataclasses import dataclass, field
 from crewmux.protocol.ids import utcnow
 from crewmux.protocol.mailbox import deliver, ensure_mailbox
 from crewmux.protocol.messages import Control, ControlAction
-from crewmux.protocol.rundir import DASHBOARD, RUNTIME, AgentSpec, RunDir
+from crewmux.protocol.rundir import COORDINATOR, DASHBOARD, DEFAULT_SOCKET, FINAL_STATUSES, RUNTIME, AgentSpec, RunDir
 from crewmux.protocol.wakeup import Wakeup
-from crewmux.workspace.restart_policy import RestartPolicy
-from crewmux.workspace.team_launch import (
+from crewmux.runtime.restart_policy import RestartPolicy
+from crewmux.runtime.team_launch import (
     KEY_ENV,
     SUPERVISOR_WINDOW,
     TEAM_WINDOW,
@@ -44,9 +44,8 @@ from crewmux.workspace.team_launch import (
     supervisor_argv,
     team_env,
 )
-from crewmux.workspace.tmux import DEFAULT_SOCKET, PaneState, Tmux, TmuxError, session_name, socket_path
+from crewmux.runtime.tmux import PaneState, Tmux, TmuxError, session_name, socket_path
 
-FINAL_STATUSES = frozenset({"succeeded", "partial", "failed", "stopped"})
 SUPERVISOR_RESPAWN_DELAY = 1  # seconds tmux waits before it brings back a dead supervisor
 SUPERVISOR_SILENCE = 5  # seconds without a sign of life (it writes one every second) before tmux restarts it
 SUPERVISOR = "supervisor"  # sender name of the supervisor's control messages
@@ -357,7 +356,7 @@ class TeamRuntime:
     def _tell_coordinator(self, run: RunDir, action: ControlAction, name: str) -> None:
         """A notice (sender ``runtime``, ``target`` = the agent): done, not a request."""
         for spec in active_agents(run):
-            if spec.role == "coordinator" and spec.name != name:
+            if spec.role == COORDINATOR and spec.name != name:
                 deliver(
                     run.mail_root,
                     Control(run_id=run.run_id, sender=RUNTIME, recipient=spec.name, action=action, target=name, reason="done by the runtime"),

@@ -129,7 +129,7 @@ def agent_argv(run: RunDir, spec: AgentSpec, launch: LaunchInfo) -> list[str]:
 
 def supervisor_argv(run: RunDir, socket_name: str) -> list[str]:
     # Its settings come from launch.json, so a resumed supervisor behaves the same.
-    return [sys.executable, "-m", "crewmux.workspace.supervisor", "--run", str(run.path), "--socket", socket_name]
+    return [sys.executable, "-m", "crewmux.runtime.supervisor", "--run", str(run.path), "--socket", socket_name]
 
 
 def pane_title(spec: AgentSpec) -> str:

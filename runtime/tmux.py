@@ -23,7 +23,8 @@ from pathlib import Path
 import libtmux
 import libtmux.exc
 
-DEFAULT_SOCKET = "crewmux"
+from crewmux.protocol.rundir import DEFAULT_SOCKET
+
 AGENT_OPTION = "@crewmux_agent"  # pane user option naming the agent a pane hosts
 
 # One format for every pane listing; fields are separated by a tab, which tmux never

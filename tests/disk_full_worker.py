@@ -11,7 +11,7 @@ import threading
 import time
 from pathlib import Path
 
-from crewmux.agents.commands import build_agents
+from crewmux.protocol.rundir import build_agents
 from crewmux.agents.loop import Agent
 from crewmux.protocol.mailbox import MailboxError, deliver
 from crewmux.protocol.messages import Completion, Steer

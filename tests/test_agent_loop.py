@@ -8,7 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from crewmux.agents.loop import RESTART_EXIT_CODE, Agent, AgentStopped
+from crewmux.agents.loop import Agent, AgentStopped
+from crewmux.protocol.exit_codes import RESTART_EXIT_CODE
 from crewmux.protocol.events import read_events
 from crewmux.protocol.mailbox import deliver
 from crewmux.protocol.messages import Control, ProgressUpdate, Steer

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from crewmux import __version__
-from crewmux.agents.commands import build_agents
+from crewmux.protocol.rundir import build_agents
 from crewmux.cli import build_parser
 from crewmux.protocol.rundir import RunDir
 from crewmux.workspace import git

@@ -160,7 +160,8 @@ def test_preflight_skips_the_servers_the_run_starts_itself() -> None:
 
 
 def test_a_team_that_ended_early_points_at_a_log_that_exists(git_project: Path, capsys) -> None:
-    from crewmux.agents.commands import _verdict, build_agents
+    from crewmux.protocol.rundir import build_agents
+    from crewmux.run_command import _verdict
     from crewmux.protocol.rundir import RunDir
 
     run = RunDir.create(git_project, "x", build_agents(1, 1))

@@ -4,7 +4,7 @@ and a bigger pulled model as the escalation model with an engine of its own."""
 from __future__ import annotations
 
 from crewmux.agents.escalation import bigger_model
-from crewmux.agents.run_engines import engine_services, local_escalation, local_model_config, service_name
+from crewmux.runtime.engines import engine_services, local_escalation, local_model_config, service_name
 from crewmux.config import Config, ModelConfig
 
 PULLED = [("qwen2.5-coder:0.5b", 494_000_000), ("qwen2.5-coder:1.5b", 1_540_000_000)]

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from crewmux.agents.coder import Coder
-from crewmux.agents.commands import build_agents
+from crewmux.protocol.rundir import build_agents
 from crewmux.agents.llm.fake_server import FakeLLMServer
 from crewmux.config import Config, ModelConfig
 from crewmux.protocol.mailbox import deliver

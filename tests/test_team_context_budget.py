@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from crewmux.agents.coder import Coder
-from crewmux.agents.commands import build_agents
+from crewmux.protocol.rundir import build_agents
 from crewmux.agents.llm.fake_server import FakeLLMServer
 from crewmux.agents.llm.tokens import estimate_tokens
 from crewmux.agents.prompt_budget import Part, fit, prompt_budget

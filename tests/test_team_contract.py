@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from crewmux.agents.coder import Coder
-from crewmux.agents.commands import build_agents
+from crewmux.protocol.rundir import build_agents
 from crewmux.agents.contract import allowed_calls, render_contract
 from crewmux.agents.coordinator import Coordinator
 from crewmux.agents.llm.fake_server import FakeLLMServer

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from crewmux.agents.commands import build_agents
+from crewmux.protocol.rundir import build_agents
 from crewmux.agents.coordinator import Coordinator
 from crewmux.config import Config
 from crewmux.protocol.mailbox import Mailbox

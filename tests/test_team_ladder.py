@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from crewmux.agents.coder import Coder
-from crewmux.agents.commands import build_agents
+from crewmux.protocol.rundir import build_agents
 from crewmux.agents.escalation import bigger_model, build_ladder, is_escalation, model_size, supports_thinking
 from crewmux.agents.llm.fake_server import FakeLLMServer
 from crewmux.agents.qa import QA

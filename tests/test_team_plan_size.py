@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from crewmux.agents.commands import build_agents
+from crewmux.protocol.rundir import build_agents
 from crewmux.agents.cto import CTO
 from crewmux.agents.llm.fake_server import FakeLLMServer
 from crewmux.agents.plan_check import brief_paths, check_plan, one_file_plan, repair_plan, salvage_plan

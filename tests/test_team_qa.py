@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from crewmux.agents.commands import build_agents
+from crewmux.protocol.rundir import build_agents
 from crewmux.agents.llm.fake_server import FakeLLMServer
 from crewmux.agents.qa import QA
 from crewmux.config import Config, ModelConfig

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from crewmux.protocol.rundir import AgentSpec, RunDir
-from crewmux.workspace.team_launch import LaunchError, LaunchInfo, agent_argv, load_launch, pane_title, save_launch, team_env
+from crewmux.runtime.team_launch import LaunchError, LaunchInfo, agent_argv, load_launch, pane_title, save_launch, team_env
 
 
 def test_team_env_passes_what_panes_need_and_nothing_else() -> None:

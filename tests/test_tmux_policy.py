@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from crewmux.agents.loop import RESTART_EXIT_CODE
-from crewmux.workspace.restart_policy import Observation, RestartPolicy, RestartTracker
+from crewmux.protocol.exit_codes import RESTART_EXIT_CODE
+from crewmux.runtime.restart_policy import Observation, RestartPolicy, RestartTracker
 
 POLICY = RestartPolicy(max_crashes=3, window=100.0, backoff_base=1.0, backoff_max=4.0, silent_after=10.0, start_grace=5.0)
 

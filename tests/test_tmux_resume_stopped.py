@@ -17,8 +17,8 @@ from crewmux.protocol.events import read_events
 from crewmux.protocol.mailbox import deliver
 from crewmux.protocol.messages import Control
 from crewmux.protocol.rundir import DASHBOARD, AgentSpec, RunDir
-from crewmux.workspace.runtime import TeamRuntime
-from crewmux.workspace.tmux import Tmux
+from crewmux.runtime.team import TeamRuntime
+from crewmux.runtime.tmux import Tmux
 
 SUPPORT = Path(__file__).parent / "tmux_support"
 IDLE = {role: "tmux_test_agents:IdleAgent" for role in ("coordinator", "cto", "coder", "qa")}

@@ -25,9 +25,9 @@ from crewmux.protocol.mailbox import deliver
 from crewmux.protocol.messages import TaskAssignment
 from crewmux.protocol.plan import PlanTask
 from crewmux.protocol.rundir import DASHBOARD, AgentSpec, RunDir
-from crewmux.workspace.restart_policy import RestartPolicy
-from crewmux.workspace.runtime import TeamError, TeamRuntime
-from crewmux.workspace.tmux import Tmux
+from crewmux.runtime.restart_policy import RestartPolicy
+from crewmux.runtime.team import TeamError, TeamRuntime
+from crewmux.runtime.tmux import Tmux
 
 SUPPORT = Path(__file__).parent / "tmux_support"
 ROLES = {

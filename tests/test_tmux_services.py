@@ -33,10 +33,10 @@ from crewmux.config import ModelConfig
 from crewmux.protocol.events import read_events
 from crewmux.protocol.run_secrets import RunSecrets, SecretsError, endpoint_key
 from crewmux.protocol.rundir import AgentSpec, RunDir
-from crewmux.workspace.restart_policy import Observation, RestartPolicy, RestartTracker
-from crewmux.workspace.runtime import TeamRuntime
-from crewmux.workspace.team_launch import Service, secrets_path
-from crewmux.workspace.tmux import Tmux
+from crewmux.runtime.restart_policy import Observation, RestartPolicy, RestartTracker
+from crewmux.runtime.team import TeamRuntime
+from crewmux.runtime.team_launch import Service, secrets_path
+from crewmux.runtime.tmux import Tmux
 
 SUPPORT = Path(__file__).parent / "tmux_support"
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "bench"))

@@ -11,13 +11,13 @@ from pathlib import Path
 
 import pytest
 
-from crewmux.agents.commands import build_agents
+from crewmux.protocol.rundir import build_agents
 from crewmux.config import load_config
 from crewmux.protocol.rundir import RunDir
 from crewmux.protocol.state import RunState
 from crewmux.workspace import git
-from crewmux.workspace.runtime import TeamRuntime
-from crewmux.workspace.tmux import Tmux
+from crewmux.runtime.team import TeamRuntime
+from crewmux.runtime.tmux import Tmux
 
 sys.path.insert(0, str(Path(__file__).parent))  # the team's end-to-end helpers live beside this file
 from test_team_e2e import SCRIPTS, Team  # noqa: E402

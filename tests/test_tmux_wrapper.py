@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from crewmux.workspace.tmux import PANE_FORMAT, PaneState, Tmux, TmuxError, session_name, shell_command
+from crewmux.runtime.tmux import PANE_FORMAT, PaneState, Tmux, TmuxError, session_name, shell_command
 
 pytestmark = pytest.mark.timeout(30)
 

@@ -145,7 +145,7 @@ def test_token_format() -> None:
 
 
 def test_a_run_on_the_scripted_model_is_marked_as_such(tmp_path: Path) -> None:
-    from crewmux.agents.llm.model_source import SCRIPTED_MODEL
+    from crewmux.config import SCRIPTED_MODEL
 
     real = RunDir.create(tmp_path / "a", "brief", [AgentSpec(name="cto", role="cto")], Config().model_dump(mode="json"))
     scripted_config = Config.model_validate({"default": {"model": SCRIPTED_MODEL, "base_urls": ["http://127.0.0.1:1"]}})

@@ -12,11 +12,10 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from crewmux.agents.llm.model_source import SCRIPTED_MODEL
-from crewmux.config import Config
+from crewmux.config import SCRIPTED_MODEL, Config
 from crewmux.protocol.events import Event
 from crewmux.protocol.plan import Plan
-from crewmux.protocol.rundir import RunInfo
+from crewmux.protocol.rundir import FINAL_STATUSES, RunInfo
 from crewmux.protocol.state import FINISHED, AttemptRecord, RunState
 
 # Agents emit a heartbeat every ~2 s from their own thread; this much silence from a
@@ -24,7 +23,6 @@ from crewmux.protocol.state import FINISHED, AttemptRecord, RunState
 DEAD_AFTER_SECONDS = 15.0
 FEED_LIMIT = 2000
 TERMINAL_STATUSES = frozenset({"stopped", "dead"})
-FINISHED_RUN = frozenset({"succeeded", "partial", "failed", "stopped"})
 
 
 @dataclass
@@ -285,7 +283,7 @@ class TeamView:
     # -- what the header shows --------------------------------------------------------
     @property
     def finished(self) -> bool:
-        return self.run_status in FINISHED_RUN
+        return self.run_status in FINAL_STATUSES
 
     def counts(self) -> Counts:
         counts = Counts()

@@ -215,7 +215,7 @@ def _find_models():  # -> init_config.Found
         names = ", ".join(m.name for m in models) or "no models"
         kind = "Ollama" if provider == "ollama" else f"OpenAI-compatible server (from {URL_VARIABLES['openai']})"
         return Found(provider, url, models, f"{kind} found at {url} with: {names}.")
-    from crewmux.agents.run_engines import local_engine
+    from crewmux.runtime.engines import local_engine
     from crewmux.engine.store import ModelStore
 
     engine = local_engine()

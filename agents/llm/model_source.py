@@ -14,10 +14,9 @@ from dataclasses import dataclass
 from typing import Literal
 
 from crewmux.agents.llm.fake_script import DEMO_SCRIPT
-from crewmux.config import DEFAULT_URLS, KEY_VARIABLES, URL_VARIABLES
+from crewmux.config import DEFAULT_URLS, KEY_VARIABLES, SCRIPTED_MODEL, URL_VARIABLES
 
-SCRIPTED_MODEL = "crewmux-scripted-demo"
-__all__ = ["DEMO_SCRIPT", "SCRIPTED_MODEL", "LocalEngine", "ModelSource", "choose_model_source", "ollama_answers", "scripted_banner",
+__all__ = ["DEMO_SCRIPT", "LocalEngine", "ModelSource", "choose_model_source", "ollama_answers", "scripted_banner",
            "free_loopback_port"]
 
 HOW_TO_USE_OLLAMA = """\

@@ -5,9 +5,9 @@ from __future__ import annotations
 from rich.text import Text
 from textual.widget import Widget
 
+from crewmux.protocol.rundir import FINAL_STATUSES as FINAL  # no phase beside these: "stopped (building)" misleads
 from crewmux.tui.team_view import TeamView, format_elapsed, format_tokens
 
-FINAL = ("succeeded", "partial", "failed", "stopped")  # no phase beside these: "stopped (building)" misleads
 RUN_STATUS_STYLE = {
     "starting": "yellow",
     "planning": "yellow",
