@@ -24,13 +24,13 @@ from crewmux.agents.prompting import Talker, prompt
 from crewmux.agents.stuck import StuckDetector
 from crewmux.config import ModelConfig
 from crewmux.protocol.messages import Completion, ErrorReport, Message, TaskAssignment
+from crewmux.protocol.rundir import COORDINATOR
 from crewmux.workspace import git
 from crewmux.workspace.safe_write import apply_files
 from crewmux.workspace.sandbox import Sandbox
 from crewmux.workspace.validators import Context, format_findings, languages, syntax_checks
 from crewmux.workspace.validators.resident import ResidentPyCheck
 
-COORDINATOR = "coordinator"
 FIX_ROUNDS = 2  # replies after the first one, each with the syntax errors in front of it
 # The headings the task prompt adds around its parts, counted in its budget.
 FRAME_TEXT = ("The project's brief (your task is one part of it):"

@@ -22,8 +22,8 @@ from crewmux.agents.prompting import Talker, prompt
 from crewmux.config import ModelConfig
 from crewmux.protocol.messages import ErrorReport, Message, PlanMessage, PlanRequest
 from crewmux.protocol.plan import MAX_TASKS, Plan, PlanReply
+from crewmux.protocol.rundir import COORDINATOR
 
-COORDINATOR = "coordinator"
 PLAN_ROUNDS = 3
 PLAN_MAX_TOKENS = 4096
 
