@@ -21,7 +21,7 @@ import httpx
 from pydantic import BaseModel
 
 from crewmux.agents.llm.endpoints import EndpointPool
-from crewmux.agents.llm.errors import Fault, LLMCancelled, StructuredReplyError, describe_failure
+from crewmux.agents.llm.errors import Fault, LLMCancelled, StructuredReplyError, clean_detail, describe_failure
 from crewmux.agents.llm.exchange_log import ExchangeLog
 from crewmux.agents.llm.interrupt import Interrupter
 from crewmux.agents.llm.openai_wire import fitting_max_tokens
@@ -325,7 +325,7 @@ class LLMClient:
         try:
             detail = self.wire.error_text(json.loads(raw))
         except (json.JSONDecodeError, UnicodeDecodeError):
-            detail = raw.decode("utf-8", "replace").strip()[:300] or response.reason_phrase
+            detail = clean_detail(raw.decode("utf-8", "replace")) or response.reason_phrase
         status = response.status_code
         if status == 429:
             return Fault("http_429", detail, retry_after=parse_retry_after(response.headers.get("retry-after")), status=status)
@@ -468,7 +468,7 @@ class LLMClient:
         try:
             body = response.json()
         except (json.JSONDecodeError, UnicodeDecodeError):
-            raise Fault("garbage", f"not JSON: {response.content[:80]!r}") from None
+            raise Fault("garbage", f"not JSON: {clean_detail(response.text, 80)}") from None
         if not isinstance(body, dict):
             raise Fault("garbage", "expected a JSON object")
         return body

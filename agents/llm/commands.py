@@ -139,6 +139,8 @@ def cmd_probe(args: argparse.Namespace) -> int:
         models = [_model_from_args(args, name) for name in (args.model or [None])]
     except ConfigError as exc:
         return _fail("probe", str(exc), 2)
+    if not args.model:
+        models = [_offered_model(models[0])]
     results = []
     for model in models:
         print(f"probing {model.model} ({model.provider}) with {args.runs} run(s)...", file=sys.stderr, flush=True)
@@ -149,6 +151,27 @@ def cmd_probe(args: argparse.Namespace) -> int:
             results.append(probe_model(client, args.runs, args.max_tokens))
     print(format_table(results))
     return 1 if any(r.error for r in results) else 0
+
+
+def _offered_model(model):  # -> ModelConfig
+    """With no --model: the configured model if the server offers it, else the server's
+    first model (a configured default the server lacks would only measure a 404)."""
+    from crewmux.agents.llm.client import LLMClient
+    from crewmux.agents.llm.retry import RetryPolicy
+    from crewmux.agents.llm.types import LLMError
+
+    if model.provider == "local" and not model.base_urls:
+        return model  # the embedded engine runs whichever pulled model it is given
+    with LLMClient(model, retry=RetryPolicy(max_attempts=1)) as client:
+        try:
+            names = [m.name for m in client.list_models()]
+        except LLMError:
+            return model  # the probe itself says what is wrong with the server
+    if not names or model.model in names:
+        return model
+    print(f"{model.model} (the configured model) is not on the server; probing {names[0]}, its first model "
+          f"(it offers: {', '.join(names[:8])}{' …' if len(names) > 8 else ''}; --model chooses)", file=sys.stderr)
+    return model.model_copy(update={"model": names[0]})
 
 
 def _probe_on_engine(model, runs: int, max_tokens: int):  # -> probe.ProbeResult

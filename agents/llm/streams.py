@@ -10,6 +10,8 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
+from crewmux.agents.llm.errors import clean_detail
+
 
 class WireError(Exception):
     """The bytes are not the expected wire format (a proxy's HTML page, binary junk...)."""
@@ -19,7 +21,7 @@ def decode_json_object(line: bytes) -> dict[str, Any]:
     try:
         value = json.loads(line)
     except (json.JSONDecodeError, UnicodeDecodeError):
-        raise WireError(f"not JSON: {line[:80]!r}") from None
+        raise WireError(f"not JSON: {clean_detail(line.decode('utf-8', 'replace'), 80)!r}") from None
     if not isinstance(value, dict):
         raise WireError(f"expected a JSON object, got: {line[:80]!r}")
     return value
