@@ -78,6 +78,16 @@ class SandboxConfig(BaseModel):
     memory_mb: int = 2048
 
 
+class DepsConfig(BaseModel):
+    """What a project's manifests may have installed for its checks (workspace/deps.py)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    policy: Literal["all", "allow", "none"] = Field(default="all", description="all: any declared package; allow: only `allow`; none: nothing")
+    allow: list[str] = Field(default_factory=list, description="Package names installed under policy = \"allow\"")
+    timeout: float = Field(default=300.0, gt=0, description="Seconds one install may take")
+
+
 class Config(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
@@ -88,6 +98,7 @@ class Config(BaseModel):
     edit_format: Literal["whole", "search_replace"] = "whole"
     budgets: Budgets = Field(default_factory=Budgets)
     sandbox: SandboxConfig = Field(default_factory=SandboxConfig)
+    deps: DepsConfig = Field(default_factory=DepsConfig)
     tmux_socket: str = DEFAULT_SOCKET
 
     def for_role(self, role: str) -> ModelConfig:
@@ -154,7 +165,7 @@ def with_environment_provider(data: dict[str, Any], environ: Mapping[str, str]) 
 
 def _config_errors(exc: ValidationError, limit: int = 5) -> list[str]:
     """``where: what`` per error; an unknown key gets the nearest known one."""
-    known = {name for model in (Config, ModelConfig, Budgets, SandboxConfig) for name in model.model_fields} | {"base_url"}
+    known = {name for model in (Config, ModelConfig, Budgets, SandboxConfig, DepsConfig) for name in model.model_fields} | {"base_url"}
     lines = error_lines(exc, limit)
     for i, error in enumerate(exc.errors()[:limit]):
         if error["type"] == "extra_forbidden" and error["loc"]:

@@ -62,7 +62,7 @@ def test_python_undeclared_import_is_a_finding_declared_is_not(tmp_path, sandbox
     res = check(tmp_path, sandbox, files, ["app.py"])
     assert res["imports"].status == "failed"
     assert [f.line for f in res["imports"].findings] == [2, 3]
-    assert "crewmux installs nothing" in res["imports"].findings[0].message
+    assert "declare it in requirements.txt" in res["imports"].findings[0].message
     (tmp_path / "pyproject.toml").write_text('[project]\nname = "x"\ndependencies = ["requests>=2", "PyYAML"]\n')
     assert check(tmp_path, sandbox, files, ["app.py"])["imports"].status == "passed"
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from crewmux.workspace import deps
 from crewmux.workspace import languages as table  # the table reads this package's modules: use it inside functions only
 from crewmux.workspace.validators import server, web
 from crewmux.workspace.validators.base import CheckResult, Context, Finding
@@ -37,6 +38,12 @@ def syntax_checks(ctx: Context) -> list[CheckResult]:
 def review_checks(ctx: Context, all_files: list[str], label: str = "review") -> list[CheckResult]:
     """Everything QA checks for a task whose files are ``ctx.files`` in a tree of ``all_files``."""
     results: list[CheckResult] = []
+    if ctx.deps is not None:
+        installed = install_deps(ctx)
+        if installed is not None:
+            results.append(installed)
+            if installed.status == "failed":
+                return results  # the code cannot run without what it declared
     langs = languages(ctx.files)
     for name in langs:
         lang = table.BY_NAME[name]
@@ -52,6 +59,22 @@ def review_checks(ctx: Context, all_files: list[str], label: str = "review") -> 
     if any(table.BY_NAME[name].page for name in langs) or ("javascript" in langs and (ctx.root / "index.html").is_file()):
         results += web.check(ctx, label)
     return results
+
+
+def install_deps(ctx: Context) -> CheckResult | None:
+    """Install what the tree's manifests declare (outside the sandbox: workspace/deps.py) and
+    make it the environment of every later tool; None when nothing is declared."""
+    assert ctx.deps is not None
+    found = deps.install(ctx.root, ctx.deps.run_dir, ctx.deps.policy, ctx.deps.cache)
+    if found.problems:
+        return CheckResult("dependencies", "failed", f"{len(found.problems)} declared package(s) cannot be installed",
+                           [Finding(p.manifest, p.line, p.message) for p in found.problems])
+    if found.infrastructure:
+        return CheckResult("dependencies", "not_checked", f"not checked: {found.infrastructure}")
+    if found.environment is None:
+        return None
+    ctx.environment = found.environment
+    return CheckResult("dependencies", "passed", "installed: " + ", ".join(r.spec for r in found.requirements))
 
 
 def suite_checks(ctx: Context, all_files: list[str], langs: list[str] | None = None) -> list[CheckResult]:

@@ -14,6 +14,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal, Protocol
 
+from crewmux.workspace.deps import DepsPolicy, Environment
+
 if TYPE_CHECKING:
     from crewmux.workspace.validators.resident import ResidentPyCheck
 
@@ -40,6 +42,15 @@ class SandboxLike(Protocol):
     def run(self, argv, cwd, timeout=..., env=None, writable=None, readable=None, network=False): ...
 
 
+@dataclass(frozen=True)
+class DepsSetup:
+    """Where a run keeps its installed environments and what it may install."""
+
+    run_dir: Path
+    policy: DepsPolicy = DepsPolicy()
+    cache: Path | None = None  # None: the shared cache under ~/.cache/crewmux/deps
+
+
 @dataclass
 class Context:
     """One validation: a worktree, the files the task touched, how to run tools."""
@@ -52,6 +63,8 @@ class Context:
     pending: tuple[str, ...] = ()  # files other tasks have yet to make; a page may link them already
     pycheck: ResidentPyCheck | None = None  # the agent's resident Python checker for ``root``
     routes: tuple[str, ...] = ()  # the task's HTTP routes (its contract): its server is started and asked
+    deps: DepsSetup | None = None  # install what the manifests declare before checking (None: install nothing)
+    environment: Environment | None = None  # the installed packages every tool sees (set by the install)
 
     def existing(self, suffixes: tuple[str, ...]) -> list[str]:
         return [f for f in self.files if f.endswith(suffixes) and (self.root / f).is_file()]
@@ -95,7 +108,11 @@ def python_readable() -> list[str]:
 def run_tool(ctx: Context, name: str, argv: list[str], *, env: dict[str, str] | None = None,
              readable: list[str] | None = None, timeout: float | None = None,
              writable: list[str] | None = None, ok_codes: tuple[int, ...] = (0,)) -> tuple[bool, str, object]:
-    """Run one tool in the sandbox; (ok, output, result)."""
+    """Run one tool in the sandbox; (ok, output, result). The run's installed packages, if
+    any, are on its paths, read-only."""
+    if ctx.environment is not None:
+        env = ctx.environment.env(env)
+        readable = [*(readable or []), *ctx.environment.readable()]
     result = ctx.sandbox.run(
         argv,
         cwd=ctx.root,

@@ -118,7 +118,7 @@ def check_python(ctx: Context) -> list[Finding]:
                 continue
             if _norm(name) in declared or _norm(PY_ALIASES.get(name, name)) in declared:
                 continue
-            findings.append(Finding(file, line, f"imports {name!r}, which is neither the standard library, the project's own code, nor declared in pyproject.toml/requirements.txt (crewmux installs nothing: declare it or use the standard library)"))
+            findings.append(Finding(file, line, f"imports {name!r}, which is neither the standard library, the project's own code, nor declared in pyproject.toml/requirements.txt (declare it in requirements.txt: declared packages are installed, as crewmux.toml's [deps] policy allows; or use the standard library)"))
     return findings
 
 
@@ -156,7 +156,7 @@ def check_javascript(ctx: Context) -> list[Finding]:
             name = js_package(match.group(1))
             if name and name not in declared and not name.startswith("@types/"):
                 line = source.count("\n", 0, match.start()) + 1
-                findings.append(Finding(file, line, f"imports {name!r}, which is not a Node built-in and not declared in package.json (crewmux installs nothing: declare it or use a built-in)"))
+                findings.append(Finding(file, line, f"imports {name!r}, which is not a Node built-in and not declared in package.json (declare it in package.json: declared packages are installed, as crewmux.toml's [deps] policy allows; or use a built-in)"))
     return findings
 
 
