@@ -38,7 +38,8 @@ from crewmux.workspace.safe_write import apply_files
 from crewmux.workspace.sandbox import Sandbox
 from crewmux.workspace.validators import CheckResult, Context, format_findings, is_test_file, language_of, languages, review_checks
 from crewmux.workspace.validators.resident import ResidentPyCheck
-from crewmux.workspace.validators.base import python_env, python_readable, tool_path
+from crewmux.workspace.deps import DepsPolicy
+from crewmux.workspace.validators.base import DepsSetup, python_env, python_readable, tool_path
 
 COORDINATOR = "coordinator"
 COMMAND_SECONDS = 20.0  # a criterion's command; one still running after this is a server, not checked
@@ -143,7 +144,8 @@ class QA(Agent):
             commit = git.commit_all(self.worktree, f"crewmux qa: tests for {task.id} from its acceptance criteria") or commit
         self.set_status("validating")
         ctx = Context(self.worktree, files, self.sandbox, timeout=self.config.sandbox.timeout, artifacts=self.run.artifacts_dir,
-                      pending=self._pending_files(task), pycheck=self.pycheck, routes=tuple(task.contract.routes))
+                      pending=self._pending_files(task), pycheck=self.pycheck, routes=tuple(task.contract.routes),
+                      deps=self._deps())
         checks = command_checks + review_checks(ctx, git.tracked_files(self.worktree), label=f"{task.id}-a{request.attempt}")
         for check in checks:
             self.console.line(f"   {check.name}: {check.status} {check.detail.splitlines()[0] if check.detail else ''}")
@@ -237,6 +239,11 @@ class QA(Agent):
         if command.fixtures and not command.known_input:
             detail += "; input made up by QA, so only the exit code and that it prints were judged"
         return CheckResult(name, "passed" if judged.passed else "failed", detail)
+
+    def _deps(self) -> DepsSetup:
+        """What the task's manifests may install, into this run's environments (workspace/deps.py)."""
+        deps = self.config.deps
+        return DepsSetup(self.run.path, DepsPolicy(deps.policy, tuple(deps.allow), deps.timeout))
 
     def _pending_files(self, task: PlanTask) -> tuple[str, ...]:
         """Files other tasks of the plan will make, not yet in this worktree."""
