@@ -282,7 +282,7 @@ async def test_skip_key_sends_skip_and_the_board_shows_skipped(run: RunDir) -> N
 
 
 async def test_add_coder_key_asks_the_runtime_and_the_new_coder_appears(run: RunDir) -> None:
-    # The runtime starts the coder (tests/test_tmux_team.py does it for real); this run has
+    # The runtime starts the coder (tests/test_tmux_runtime.py does it for real); this run has
     # no tmux session, so the key says so, and nothing goes to the coordinator.
     app = DashboardApp(run)
     async with app.run_test(size=(140, 40)) as pilot:
@@ -319,7 +319,7 @@ async def test_remove_coder_key_names_the_selected_coder_and_refuses_other_roles
 
 
 async def test_stop_key_asks_first_and_stops_the_run_only_on_yes(run: RunDir) -> None:
-    # With a team in tmux: tests/test_tmux_team.py (the processes end, the session closes).
+    # With a team in tmux: tests/test_tui_stop_run.py (the processes end, the session closes).
     from crewmux.tui.screens.confirm_stop import ConfirmStopScreen
 
     app = DashboardApp(run)
