@@ -32,12 +32,6 @@ from crewmux.workspace.validators import Context, format_findings, languages, sy
 from crewmux.workspace.validators.resident import ResidentPyCheck
 
 FIX_ROUNDS = 2  # replies after the first one, each with the syntax errors in front of it
-# The headings the task prompt adds around its parts, counted in its budget.
-FRAME_TEXT = ("The project's brief (your task is one part of it):"
-              "What the tasks before yours made (signatures; use them as they are):"
-              "What the tasks before yours promise (their contracts; rely on exactly these):"
-              "Your task's contract (build exactly this interface; others and QA rely on it):"
-              "This is attempt 10. The previous attempt was rejected; fix exactly this:")
 MALFORMED = "malformed"  # a reply whose files could not be read or written
 SYNTAX = "syntax"  # a reply whose files failed the syntax check
 SERVER_DOWN = ("connect", "connect_timeout")  # LLMError kinds of a model server that cannot be reached
@@ -251,15 +245,12 @@ class Coder(Agent):
         the engine reuses its cache of them), what changed last (files, errors); cut to
         the model's context by priority, the cut reported."""
         task = job.task
-        acceptance = "\n".join(f"- {a}" for a in task.acceptance) or "- (none given: make the task's files work as described)"
+        acceptance = "\n".join(f"- {a}" for a in task.acceptance) or prompt("coder_no_acceptance")
         contract = render_contract(task.contract)
         deps = "\n".join(f"{dep}:\n{render_contract(c)}" for dep, c in job.dependency_contracts.items())
         notes = self.take_steer_notes()
-        feedback = (
-            f"\nThis is attempt {job.attempt}. The previous attempt was rejected; fix exactly this:\n{job.feedback}\n"
-            if job.feedback else ""
-        )
-        frame = prompt("coder_task", files=", ".join(task.files), language=task.language) + FRAME_TEXT
+        feedback = prompt("coder_retry", attempt=job.attempt, feedback=job.feedback) if job.feedback else ""
+        frame = _frame(task.id, ", ".join(task.files), task.language)
         fitted = fit([
             Part("system", system, 0),
             Part("frame", frame, 0),
@@ -274,16 +265,14 @@ class Coder(Agent):
             self.console.line("   prompt cut to fit the model's context: " + "; ".join(fitted.cuts))
             self.events.emit("status", status=self.status, task_id=task.id, attempt=job.attempt,
                              text="prompt cut: " + "; ".join(fitted.cuts), data={"prompt_cut": fitted.cuts})
-        context = (f"\nWhat the tasks before yours made (signatures; use them as they are):\n{fitted['signatures']}\n"
-                   if fitted["signatures"] else "")
+        context = prompt("coder_signatures", signatures=fitted["signatures"]) if fitted["signatures"] else ""
         if fitted["dependency contracts"]:
-            context += f"\nWhat the tasks before yours promise (their contracts; rely on exactly these):\n{fitted['dependency contracts']}\n"
+            context += prompt("coder_dependency_contracts", contracts=fitted["dependency contracts"])
         return prompt(
             "coder_task", task_id=task.id, title=task.title, description=task.description,
             files=", ".join(task.files) or "(choose)", language=task.language or "(any)", acceptance=acceptance,
-            contract=(f"\nYour task's contract (build exactly this interface; others and QA rely on it):\n{contract}\n"
-                      if contract else ""),
-            brief=f"The project's brief (your task is one part of it):\n{fitted['brief'].strip()}\n" if fitted["brief"].strip() else "",
+            contract=prompt("coder_contract", contract=contract) if contract else "",
+            brief=prompt("coder_brief", brief=fitted["brief"].strip()) if fitted["brief"].strip() else "",
             context=context, current=fitted["current files"], feedback=fitted["errors"],
             steer=_steer_text(notes) if notes else "",
         )
@@ -297,14 +286,12 @@ class Coder(Agent):
             parts.append(f"{rel}:\n```\n{text}\n```")
         if not parts:
             return ""
-        title = "Your previous attempt's files (fix them)" if previous else "Current content of your task's files"
-        return f"\n{title}:\n" + "\n".join(parts) + "\n"
+        return prompt("coder_previous_files" if previous else "coder_current_files", files="\n".join(parts))
 
     def _write(self, parsed: ParsedReply, task_files: list[str] | None = None) -> tuple[list[str], str]:
         """Write the reply's files; (paths written, problems to send back)."""
         if parsed.empty:
-            return [], ("Your reply held no files. Send each file as its path alone on a line, "
-                        "then the complete file in a fenced code block.")
+            return [], prompt("coder_no_files")
         files = self._to_task_paths(list(parsed.files), task_files or [])
         problems = list(parsed.problems)
         contents = dict(files)
@@ -386,4 +373,13 @@ class Checkout(threading.Thread):
 
 
 def _steer_text(notes: list[str]) -> str:
-    return "\nA note from the human steering the team (follow it):\n" + "\n".join(f"- {n}" for n in notes) + "\n"
+    return prompt("steer", notes="\n".join(f"- {n}" for n in notes))
+
+
+def _frame(task_id: str, files: str, language: str) -> str:
+    """The task prompt's own text and the headings it may add around its parts, without
+    the parts (counted in the prompt's budget; attempt 10 stands for the longest number)."""
+    empty = dict(title="", description="", acceptance="", contract="", brief="", context="", current="", feedback="", steer="")
+    return (prompt("coder_task", task_id=task_id, files=files, language=language, **empty) + prompt("coder_brief", brief="")
+            + prompt("coder_signatures", signatures="") + prompt("coder_dependency_contracts", contracts="")
+            + prompt("coder_contract", contract="") + prompt("coder_retry", attempt=10, feedback=""))

@@ -90,7 +90,7 @@ class CTO(Agent):
             self.checkpoint()
             notes = self.take_steer_notes()
             if notes:
-                messages.append(ChatMessage("user", "A note from the human steering the team (follow it):\n" + "\n".join(notes)))
+                messages.append(ChatMessage("user", prompt("steer", notes="\n".join(f"- {n}" for n in notes))))
             self.set_status("thinking", attempt=round_no)
             try:
                 reply, result = self.talker.structured(messages, PlanReply, model, task="plan", attempt=round_no)

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
+from crewmux.agents.prompting import prompt
 from crewmux.workspace import git
 from crewmux.workspace.validators import Context, format_findings, suite_checks
 
@@ -35,11 +36,7 @@ def integrate(worktree: Path, head: str, commit: str, message: str, context: Cal
     if not result.ok:
         return Integration(
             "conflict", head, conflicts=result.conflicts, git_seconds=git_seconds,
-            findings=(
-                "Your work passed QA but does not merge onto the work merged since you started "
-                f"(conflict in {', '.join(result.conflicts) or 'the tree'}). Rebuild it on top of the current files:\n"
-                + result.detail[:3000]
-            ),
+            findings=prompt("merge_conflict", where=", ".join(result.conflicts) or "the tree", detail=result.detail[:3000]),
         )
     started = time.perf_counter()
     tracked = git.tracked_files(worktree)
@@ -52,8 +49,5 @@ def integrate(worktree: Path, head: str, commit: str, message: str, context: Cal
     return Integration(
         "reverted", head, merge_commit=result.commit, git_seconds=git_seconds + time.perf_counter() - started,
         suite_seconds=suite_seconds,
-        findings=(
-            "Your work passed QA, but once merged with the others' work the project's tests fail, "
-            "so the merge was undone. Make it work together with the existing code:\n" + format_findings(broken, worktree)
-        ),
+        findings=prompt("merge_reverted", findings=format_findings(broken, worktree)),
     )

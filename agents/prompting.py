@@ -9,13 +9,13 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from string import Template
 from collections.abc import Callable
 from typing import TYPE_CHECKING, TypeVar
 
 from pydantic import BaseModel
 
 from crewmux.agents.llm.errors import LLMCancelled
+from crewmux.agents.llm.prompt_template import fill_file
 from crewmux.agents.llm.retry import RetryPolicy
 from crewmux.agents.llm.types import ChatMessage, ChatRequest, ChatResult, ChunkCallback, RequestMeta
 from crewmux.agents.loop import AgentStopped
@@ -35,9 +35,9 @@ T = TypeVar("T", bound=BaseModel)
 
 
 def prompt(name: str, **values: object) -> str:
-    """``prompts/<name>.md`` with ``$names`` filled in (code braces stay as they are)."""
-    text = (PROMPTS / f"{name}.md").read_text()
-    return Template(text).safe_substitute({k: str(v) for k, v in values.items()})
+    """``prompts/<name>.md`` with its ``$names`` filled in: every one, and nothing else
+    (PromptError otherwise; code braces stay as they are)."""
+    return fill_file(PROMPTS / f"{name}.md", **values)
 
 
 class Talker:

@@ -13,6 +13,7 @@ from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
+from crewmux.agents.llm.prompt_template import fill_file
 from crewmux.protocol.validation import error_lines
 
 M = TypeVar("M", bound=BaseModel)
@@ -55,15 +56,11 @@ def parse_structured(text: str, model_cls: type[M]) -> M:
         raise ReplyInvalid("The JSON does not match the schema:\n" + "\n".join(lines)) from None
 
 
-def _prompt(name: str) -> str:
-    return (_PROMPTS / name).read_text()
-
-
 def repair_message(problem: str) -> str:
     """The user message of the repair round: what was wrong and what to send instead."""
-    return _prompt("structured_repair.md").format(problem=problem)
+    return fill_file(_PROMPTS / "structured_repair.md", problem=problem)
 
 
 def schema_instruction(schema: dict[str, Any]) -> str:
     """For servers without a schema parameter: the schema, put into the system prompt."""
-    return _prompt("structured_schema.md").format(schema=json.dumps(schema, indent=2))
+    return fill_file(_PROMPTS / "structured_schema.md", schema=json.dumps(schema, indent=2))
