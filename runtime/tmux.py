@@ -1,7 +1,7 @@
 """A small typed wrapper over libtmux for crewmux's own tmux server (``tmux -L crewmux``).
 
 Every call is one tmux process; callers batch several tmux commands into one call
-(``Tmux.run_batch``) because starting tmux is the expensive part (LESSONS.md). Panes are
+(``Tmux.run_batch``) because starting tmux is the expensive part (bench/spawn.py measures it). Panes are
 identified by a pane user option ``@crewmux_agent`` rather than by their title, which the
 program in the pane could change.
 
