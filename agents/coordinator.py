@@ -453,8 +453,7 @@ class Coordinator(Agent):
         else:
             new_ids = [t.id for t in new]
             for task in self.plan.tasks:
-                if old_id in task.depends_on:
-                    task.depends_on = [d for d in task.depends_on if d != old_id] + new_ids
+                task.depends_on = scheduler.after_split(task.depends_on, old_id, new_ids)
             self.plan.tasks.extend(new)
             atomic_write_json(self.run.plan_json, self.plan.model_dump(mode="json"))
             scheduler.split(self.state, old_id, [(t.id, t.title, list(t.depends_on)) for t in new])

@@ -120,6 +120,12 @@ def verdict(state: RunState) -> tuple[Literal["succeeded", "partial", "failed"],
     return "partial", f"{len(passed)} of {len(tasks)} tasks passed; {reasons}"
 
 
+def after_split(depends_on: list[str], old_id: str, new_ids: list[str]) -> list[str]:
+    """A task's dependencies once ``old_id`` is split into ``new_ids``: it waits for all of
+    them instead (the plan's tasks and the run state's records both change this way)."""
+    return [d for d in depends_on if d != old_id] + new_ids if old_id in depends_on else depends_on
+
+
 def split(state: RunState, old_id: str, new: list[tuple[str, str, list[str]]]) -> None:
     """Replace a task by smaller ones (id, title, depends_on); its dependents wait for all of them."""
     old = state.tasks[old_id]
@@ -127,8 +133,7 @@ def split(state: RunState, old_id: str, new: list[tuple[str, str, list[str]]]) -
     for task_id, title, depends_on in new:
         state.tasks[task_id] = TaskRecord(id=task_id, title=title, depends_on=depends_on)
     for task in state.tasks.values():
-        if old_id in task.depends_on:
-            task.depends_on = [d for d in task.depends_on if d != old_id] + new_ids
+        task.depends_on = after_split(task.depends_on, old_id, new_ids)
     old.status = "skipped"
     old.assignee = None
     old.reason = SPLIT_REASON + ", ".join(new_ids)

@@ -143,3 +143,11 @@ def test_split_replaces_a_task_and_does_not_count_against_the_verdict():
     for t in ("a1", "a2", "b"):
         s.tasks[t].status = "passed"
     assert verdict(s)[0] == "succeeded"
+
+
+def test_after_split_a_dependent_waits_for_every_new_task_and_others_keep_theirs():
+    from crewmux.agents.scheduler import after_split
+
+    assert after_split(["x", "a", "y"], "a", ["a1", "a2"]) == ["x", "y", "a1", "a2"]
+    unrelated = ["x"]
+    assert after_split(unrelated, "a", ["a1"]) is unrelated
