@@ -54,8 +54,10 @@ def review_checks(ctx: Context, all_files: list[str], label: str = "review") -> 
     if any(r.status == "failed" for r in results):
         return results  # no point running tests on code that does not parse
     results += suite_checks(ctx, all_files, langs)
-    if ctx.routes:
-        results += server.check(ctx, list(ctx.routes))
+    served = server.check(ctx, list(ctx.routes), label=label) if ctx.routes else []
+    results += served
+    if any(r.name.startswith("page") for r in served):
+        return results  # the page was loaded with its backend running: serving it as static files would only break its calls
     if any(table.BY_NAME[name].page for name in langs) or ("javascript" in langs and (ctx.root / "index.html").is_file()):
         results += web.check(ctx, label)
     return results

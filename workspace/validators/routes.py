@@ -3,7 +3,7 @@
 A route is written the way a CTO writes it, e.g.
 ``POST /api/books {title, author} -> 201 {id, title: "Dune"}``: a method, a path, an
 optional body, an arrow, a status, an optional body the answer must match. Bodies are
-loose JSON: bare keys, a key without a value (sent with a sample value; in an answer it
+loose JSON (``form {name, message}`` sends a form instead): bare keys, a key without a value (sent with a sample value; in an answer it
 must be there), bare words as strings, ``int``/``string``/... as types.
 """
 
@@ -45,10 +45,11 @@ class RouteCheck:
     status: int = 200
     expect: Any = None  # what the answer's JSON must match; None: anything
     placeholders: list[str] = field(default_factory=list)
+    form: bool = False  # the body goes as a form (application/x-www-form-urlencoded), not JSON
 
     def as_spec(self) -> dict[str, Any]:
         return {"route": self.route, "method": self.method, "path": self.path, "body": self.body,
-                "placeholders": self.placeholders}
+                "placeholders": self.placeholders, "form": self.form}
 
 
 class _Loose:
@@ -158,14 +159,18 @@ def parse_route(route: str) -> RouteCheck | None:
     match = _ROUTE.match(route)
     if not match or match["method"].upper() not in METHODS:
         return None
+    body_text = match["body"]
+    form = bool(re.match(r"^\(?form\)?\b", body_text.strip(), re.I))
+    if form:
+        body_text = re.sub(r"^\(?form\)?\s*", "", body_text.strip(), flags=re.I)
     try:
-        body = loose_json(match["body"], sending=True)
+        body = loose_json(body_text, sending=True)
         answer = loose_json(match["answer"])
     except (ValueError, IndexError):
         return None
     path = match["path"]
     names = [next(g for g in m.groups() if g) for m in _PLACEHOLDER.finditer(path)]
-    return RouteCheck(route.strip(), match["method"].upper(), path, body, int(match["status"]), answer, names)
+    return RouteCheck(route.strip(), match["method"].upper(), path, body, int(match["status"]), answer, names, form)
 
 
 def route_checks(routes: list[str]) -> list[RouteCheck]:

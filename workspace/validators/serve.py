@@ -16,6 +16,7 @@ import subprocess
 import sys
 import time
 import http.client
+import urllib.parse
 
 LISTEN = "0A"  # TCP_LISTEN in /proc/net/tcp
 
@@ -88,9 +89,14 @@ def remember(seen, body):
 def request(port, item, seen, timeout):
     path = fill(item["path"], item.get("placeholders", []), seen)
     body = item.get("body")
-    data = None if body is None else json.dumps(body).encode()
     headers = {"Accept": "application/json"}
-    if data is not None:
+    if body is None:
+        data = None
+    elif item.get("form"):
+        data = urllib.parse.urlencode(body if isinstance(body, dict) else {}).encode()
+        headers["Content-Type"] = "application/x-www-form-urlencoded"
+    else:
+        data = json.dumps(body).encode()
         headers["Content-Type"] = "application/json"
     out = {"route": item["route"], "method": item["method"], "path": path}
     conn = http.client.HTTPConnection("127.0.0.1", port, timeout=timeout)
@@ -154,6 +160,8 @@ def main():
                 report["exited_early"] = proc.poll() is not None
         finally:
             report["stopped"] = stop(proc)
+    if report.get("page") and report["page"].get("filled"):
+        report["database"] = stored(list(report["page"]["filled"].values()), spec.get("cwd") or ".")
     with open(log_path, "rb") as log:
         data = log.read()
     report["output"] = data[-6000:].decode("utf-8", "replace")
@@ -161,9 +169,137 @@ def main():
     return 0
 
 
-def drive_page(port, page):
-    """Placeholder until pages are driven (see drive.py); the server checks stand alone."""
-    return None
+FLAGS = [
+    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+    "--disable-background-networking", "--disable-component-update", "--disable-sync", "--disable-dev-shm-usage",
+]
+
+
+def sample_for(field, token):
+    """What a person would type into a field, marked with ``token`` so it can be found again."""
+    kind = (field.get("type") or "text").lower()
+    name = (field.get("name") or field.get("id") or "field").lower()
+    if kind == "email" or "email" in name:
+        return f"ada.{token}@example.com"
+    if kind in ("number", "range") or name in ("age", "count", "quantity", "amount", "price"):
+        return "7"
+    if kind == "date":
+        return "2024-05-01"
+    if kind == "url":
+        return f"https://example.com/{token}"
+    if kind == "tel":
+        return "5550100"
+    return f"{(field.get('name') or field.get('id') or 'text').title()} {token}"
+
+
+def drive_page(port, spec):
+    """Open the page like a person: fill the form's fields, submit, look at what it shows."""
+    origin = f"http://127.0.0.1:{port}"
+    report = {"url": origin + spec.get("path", "/"), "console_errors": [], "page_errors": [], "failed_requests": [],
+              "filled": {}, "form": False, "submitted": False, "changed": False, "shows": [], "screenshot": None, "origin": origin}
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        report["missing"] = "playwright"
+        return report
+    token = spec.get("token", "crewmux")
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=spec["chromium"], args=FLAGS, headless=True)
+        tab = browser.new_page()
+
+        def on_console(msg):
+            if msg.type == "error":
+                loc = msg.location or {}
+                report["console_errors"].append({"text": msg.text, "url": loc.get("url", ""), "line": loc.get("lineNumber")})
+
+        def on_response(response):
+            if response.status >= 400 and not response.url.endswith("/favicon.ico"):
+                report["failed_requests"].append({"url": response.url, "error": f"HTTP {response.status}"})
+
+        tab.on("console", on_console)
+        tab.on("pageerror", lambda exc: report["page_errors"].append({"text": str(exc), "stack": (getattr(exc, "stack", "") or "")[:800]}))
+        tab.on("requestfailed", lambda req: report["failed_requests"].append({"url": req.url, "error": req.failure or "failed"}))
+        tab.on("response", on_response)
+        try:
+            tab.goto(report["url"], wait_until="load", timeout=20000)
+            settle(tab)
+            before = tab.inner_text("body")
+            form = tab.query_selector("form")
+            if form is not None:
+                report["form"] = True
+                for field in form.query_selector_all("input, textarea, select"):
+                    info = field.evaluate("e => ({type: e.type, name: e.name, id: e.id, tag: e.tagName.toLowerCase()})")
+                    key = info.get("name") or info.get("id") or info.get("tag")
+                    if info["type"] in ("hidden", "submit", "button", "reset", "image", "file") or not field.is_visible():
+                        continue
+                    if info["type"] in ("checkbox", "radio"):
+                        field.check()
+                        report["filled"][key] = "checked"
+                    elif info["tag"] == "select":
+                        values = field.evaluate("e => Array.from(e.options).map(o => o.value).filter(v => v)")
+                        if values:
+                            field.select_option(values[0])
+                            report["filled"][key] = values[0]
+                    else:
+                        value = sample_for(info, token)
+                        field.fill(value)
+                        report["filled"][key] = value
+                submit = form.query_selector("button[type=submit], input[type=submit], button:not([type])")
+                if submit is not None:
+                    submit.click()
+                else:
+                    form.evaluate("f => f.requestSubmit()")
+                report["submitted"] = True
+                tab.wait_for_timeout(300)
+                settle(tab)
+                after = tab.inner_text("body")
+                report["changed"] = after != before
+                report["shows"] = [v for v in report["filled"].values() if v != "checked" and v in after]
+            tab.screenshot(path=spec["screenshot"], full_page=True)
+            report["screenshot"] = spec["screenshot"]
+        except Exception as exc:  # a page that breaks is a finding, not a crash
+            report["page_errors"].append({"text": f"{type(exc).__name__}: {exc}"})
+        browser.close()
+    # The browser asks for a favicon by itself; a page that has none is not broken.
+    report["console_errors"] = [e for e in report["console_errors"] if "favicon.ico" not in e.get("url", "")
+                                and not (e["text"].startswith("Failed to load resource") and not e.get("url"))]
+    return report
+
+
+def settle(tab):
+    try:
+        tab.wait_for_load_state("networkidle", timeout=5000)
+    except Exception:
+        pass
+    tab.wait_for_timeout(200)
+
+
+def stored(values, root=".", limit=20):
+    """Where the SQLite files of the tree hold any of ``values`` (read-only; after the server stopped)."""
+    import sqlite3
+    found = {"databases": [], "stored_in": []}
+    texts = [v for v in values if v and v != "checked" and len(v) > 3]
+    for folder, dirs, files in os.walk(root):
+        dirs[:] = [d for d in dirs if d not in (".git", "node_modules", ".venv", "venv")]
+        for name in files:
+            if not name.endswith((".db", ".sqlite", ".sqlite3")) or len(found["databases"]) >= limit:
+                continue
+            path = os.path.relpath(os.path.join(folder, name), root)
+            found["databases"].append(path)
+            try:
+                db = sqlite3.connect(f"file:{os.path.abspath(os.path.join(folder, name))}?mode=ro", uri=True)
+                db.execute("PRAGMA trusted_schema = OFF")
+                tables = [r[0] for r in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")]
+                for table in tables:
+                    quoted = '"' + table.replace('"', '""') + '"'
+                    for row in db.execute(f"SELECT * FROM {quoted} LIMIT 10000"):
+                        if any(isinstance(cell, str) and any(t in cell for t in texts) for cell in row):
+                            found["stored_in"].append(f"{path} (table {table})")
+                            break
+                db.close()
+            except sqlite3.Error as exc:
+                found.setdefault("errors", []).append(f"{path}: {exc}")
+    return found
 
 
 if __name__ == "__main__":

@@ -9,13 +9,18 @@ listens is a finding with its own output.
 from __future__ import annotations
 
 import json
+import os
 import re
+import secrets
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from crewmux.workspace.validators.base import CheckResult, Context, Finding, python_env, python_readable, run_tool, tail, tool_path
+from crewmux.workspace.validators import web
+from crewmux.workspace.validators.base import (
+    CheckResult, Context, Finding, not_installed, python_env, python_readable, run_tool, tail, tool_path,
+)
 from crewmux.workspace.validators.routes import RouteCheck, judge, route_checks
 
 SERVE = Path(__file__).with_name("serve.py")
@@ -90,7 +95,7 @@ def serve(ctx: Context, spec: ServerSpec, requests: list[dict[str, Any]], page: 
           wait: float = WAIT_SECONDS) -> tuple[dict[str, Any] | None, str]:
     """Run serve.py in the sandbox; (its report, or None when it could not run; its raw output)."""
     payload = {"command": spec.command, "env": spec.env, "wait": wait, "requests": requests, "page": page,
-               "own_network": bool(getattr(ctx.sandbox, "bwrap_ok", False))}
+               "own_network": bool(getattr(ctx.sandbox, "bwrap_ok", False)), "cwd": str(ctx.root)}
     env = {**python_env(), "PATH": f"{Path(sys.executable).parent}:/usr/local/bin:/usr/bin:/bin", **spec.env,
            "HOME": "/tmp", "XDG_CONFIG_HOME": "/tmp", "XDG_CACHE_HOME": "/tmp"}
     argv = [sys.executable, str(SERVE), json.dumps(payload)]
@@ -109,8 +114,11 @@ def serve(ctx: Context, spec: ServerSpec, requests: list[dict[str, Any]], page: 
     return None, output
 
 
-def check(ctx: Context, routes: list[str], spec: ServerSpec | None = None, wait: float = WAIT_SECONDS) -> list[CheckResult]:
-    """The server started, then one result per route the contract gives."""
+def check(ctx: Context, routes: list[str], spec: ServerSpec | None = None, wait: float = WAIT_SECONDS,
+          label: str = "review", page: bool | None = None) -> list[CheckResult]:
+    """The server started, then one result per route the contract gives; then, when the app
+    has a page (``page``; by default: an HTML file or a ``GET /`` route), its form driven in
+    Chromium and the tree's SQLite files read back."""
     checks = route_checks(routes)
     if not checks:
         return []
@@ -120,8 +128,69 @@ def check(ctx: Context, routes: list[str], spec: ServerSpec | None = None, wait:
                             "(a script that listens on the port in $PORT or its first argument, or a Flask/FastAPI app)")]
     if tool_path(spec.command[0]) is None and not Path(spec.command[0]).is_file():
         return [CheckResult("server", "not_checked", f"not checked: {spec.command[0]} not installed")]
-    report, output = serve(ctx, spec, [c.as_spec() for c in checks], wait=wait)
-    return server_results(checks, report, output)
+    if page is None:
+        page = any(c.method == "GET" and c.path in ("/", "/index.html") for c in checks) or \
+            any(f.endswith((".html", ".htm")) for f in ctx.files)
+    drive = _page_spec(ctx, label) if page else None
+    before = _tree_files(ctx.root)
+    try:
+        report, output = serve(ctx, spec, [c.as_spec() for c in checks], page=drive, wait=wait)
+    finally:
+        _remove_new(ctx.root, before)  # what the app wrote while checked (its database) is not the code
+    results = server_results(checks, report, output)
+    if drive is None and page:
+        results.append(not_installed("page in chromium", "chromium"))
+    elif report and report.get("page"):
+        results += page_results(report["page"], report.get("database"), ctx.pending)
+    return results
+
+
+def _tree_files(root: Path) -> set[Path]:
+    found: set[Path] = set()
+    for folder, dirs, files in os.walk(root):
+        dirs[:] = [d for d in dirs if d != ".git"]
+        found.update(Path(folder, name) for name in files)
+    return found
+
+
+def _remove_new(root: Path, before: set[Path]) -> None:
+    for path in _tree_files(root) - before:
+        path.unlink(missing_ok=True)
+
+
+def _page_spec(ctx: Context, label: str) -> dict[str, Any] | None:
+    chromium = web.CHROMIUM if Path(web.CHROMIUM).exists() else tool_path("chromium")
+    if chromium is None:
+        return None
+    shots = (ctx.artifacts or ctx.root / ".crewmux-artifacts").resolve()
+    shots.mkdir(parents=True, exist_ok=True)
+    return {"path": "/", "chromium": chromium, "screenshot": str(shots / f"{label}-server-page.png"),
+            "token": secrets.token_hex(3)}
+
+
+def page_results(page: dict[str, Any], database: dict[str, Any] | None, pending: tuple[str, ...] = ()) -> list[CheckResult]:
+    """The page driven in Chromium, and what the tree's SQLite files hold afterwards (pure)."""
+    if page.get("missing"):
+        return [not_installed("page in chromium", page["missing"])]
+    name = "page: fill and submit the form" if page.get("form") else "page in chromium"
+    verdict = web._verdict("/", True, json.dumps(page), pending)
+    findings = list(verdict.findings)
+    filled = page.get("filled", {})
+    if page.get("submitted") and not page.get("changed"):
+        findings.append(Finding("", None, f"submitting the form ({', '.join(filled) or 'no fields'}) changed nothing on the page"))
+    shot = f"; screenshot {page['screenshot']}" if page.get("screenshot") else ""
+    shown = f"; the page shows {', '.join(page['shows'])}" if page.get("shows") else ""
+    what = f"filled {', '.join(filled)} and submitted{shown}" if page.get("submitted") else "loaded"
+    results = [CheckResult(name, "failed", f"{len(findings)} problem(s): {what}{shot}", findings) if findings
+               else CheckResult(name, "passed", f"{what}{shot}")]
+    if database and database.get("databases"):
+        files = ", ".join(database["databases"])
+        if database.get("stored_in"):
+            results.append(CheckResult("database", "passed", f"what the form sent is stored: {', '.join(database['stored_in'])}"))
+        elif filled:
+            results.append(CheckResult("database", "failed", f"what the form sent ({', '.join(filled.values())}) is in none of {files}",
+                                       [Finding(database["databases"][0], None, "the submitted values were not stored")]))
+    return results
 
 
 def _default_spec(ctx: Context) -> ServerSpec | None:
