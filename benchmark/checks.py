@@ -16,7 +16,7 @@ from pathlib import Path
 from crewmux.benchmark.scoring import CheckOutcome, Score, command_verdict, missing_selectors, score
 from crewmux.benchmark.suite import CheckSpec, Task
 from crewmux.workspace.sandbox import Sandbox, SandboxUnavailable
-from crewmux.workspace.validators import web
+from crewmux.workspace.validators import server, web
 from crewmux.workspace.validators.base import Context, python_env, python_readable
 
 OUTPUT_LIMIT = 20_000  # characters of a check's output kept
@@ -83,7 +83,10 @@ class Checker:
     def _one(self, task: Task, check: CheckSpec, tree: Path) -> CheckOutcome:
         started = time.monotonic()
         try:
-            outcome = self._page(task, check, tree) if check.kind == "page" else self._command(task, check, tree)
+            if check.kind == "server":
+                outcome = self._server(task, check, tree)
+            else:
+                outcome = self._page(task, check, tree) if check.kind == "page" else self._command(task, check, tree)
         except SandboxUnavailable as exc:
             outcome = CheckOutcome(check.kind, False, str(exc), infrastructure=str(exc))
         outcome.seconds = round(time.monotonic() - started, 3)
@@ -108,6 +111,21 @@ class Checker:
             return CheckOutcome(name, result.exit_code == 0, output)
         ok, why = command_verdict(check, result.exit_code if result.exit_code is not None else -1, result.stdout)
         return CheckOutcome(name, ok, output if ok else f"{why}\n--- output:\n{output}")
+
+    def _server(self, task: Task, check: CheckSpec, tree: Path) -> CheckOutcome:
+        """The answer's server started in the sandbox and asked the check's routes (QA's own check:
+        workspace/validators/server.py); a page it serves at / is driven in Chromium."""
+        name = f"server: {len(check.routes)} route(s)"
+        ctx = Context(root=tree, files=task.files, sandbox=self.sandbox, timeout=check.timeout or task.timeout,
+                      artifacts=self.artifacts)
+        spec = server.ServerSpec(shlex.split(check.command)) if check.command else None
+        results = server.check(ctx, check.routes, spec, label=f"bench-{task.id}")
+        unchecked = [r.detail for r in results if r.status == "not_checked"]
+        if unchecked:
+            return CheckOutcome(name, False, unchecked[0], infrastructure=unchecked[0])
+        lines = [f"{r.status}: {r.name}: {r.detail}" + "".join(f"\n  {f.path}:{f.line or ''} {f.message}" for f in r.findings)
+                 for r in results]
+        return CheckOutcome(name, bool(results) and all(r.status == "passed" for r in results), "\n".join(lines)[-OUTPUT_LIMIT:])
 
     def _page(self, task: Task, check: CheckSpec, tree: Path) -> CheckOutcome:
         name = f"page: {check.path}"

@@ -36,14 +36,15 @@ class CheckSpec(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    kind: Literal["tests", "command", "page"]
-    command: str = ""
+    kind: Literal["tests", "command", "page", "server"]
+    command: str = ""  # for "server": how to start it, {port} standing for the port (default: found from the files)
     stdin: str | None = None
     expect_exit: int | None = None
     expect_stdout: str | None = None
     expect_contains: list[str] = Field(default_factory=list)
     path: str = "index.html"
     expect_selectors: list[str] = Field(default_factory=list)
+    routes: list[str] = Field(default_factory=list, description='"server": HTTP checks, e.g. "POST /books {title} -> 201 {id: int}"')
     timeout: float | None = None
 
 

@@ -27,6 +27,7 @@ CHECK_FIELDS = {
     "tests": {"kind", "command"},
     "command": {"kind", "command", "stdin", "expect_exit", "expect_stdout", "expect_contains"},
     "page": {"kind", "path", "expect_selectors"},
+    "server": {"kind", "command", "routes"},
 }
 # What a task's checks run: a task whose tool is missing is skipped, saying which.
 TOOLS = {"python": "python3", "javascript": "node", "php": "php", "go": "go", "html": "chromium"}
@@ -88,6 +89,8 @@ def test_task_toml_is_complete(task: Task):
         assert set(check) <= CHECK_FIELDS[check["kind"]], check
         if check["kind"] == "page":
             assert check["path"] in meta["files"]
+        elif check["kind"] == "server":
+            assert check["routes"], "a server check asks at least one route"
         else:
             assert not SHELL_CHARS & set(check["command"]), check["command"]
     if any(c["kind"] == "tests" for c in meta["checks"]):
