@@ -94,8 +94,9 @@ def find_binary(layout: Layout | None = None) -> Path | None:
     return binary if binary.is_file() and os.access(binary, os.X_OK) else None
 
 
-def tools_missing(which: Callable[[str], str | None] = shutil.which) -> str | None:
+def tools_missing(which: Callable[[str], str | None] | None = None) -> str | None:
     """What the build needs and this machine lacks, with what to install; None when all is here."""
+    which = which or shutil.which
     lacking = [name for name, choices in (("cmake", ("cmake",)), ("a C++ compiler", ("c++", "g++", "clang++")),
                                           ("make or ninja", ("ninja", "make")))
                if not any(which(c) for c in choices)]

@@ -25,7 +25,7 @@ class EngineError(RuntimeError):
 
 
 def serve_argv(model: str, *, port: int, n_ctx: int = DEFAULT_CTX, threads: int | None = None,
-               api_key_file: Path | None = None, gpu_layers: int = 0) -> list[str]:
+               api_key_file: Path | None = None, gpu_layers: int = 0, prompt_cache: bool = False) -> list[str]:
     """The command that runs the engine (``crewmux serve``), as a run's service starts it."""
     argv = [sys.executable, "-m", "crewmux", "serve", model, "--port", str(port), "--ctx", str(n_ctx),
             "--threads", str(threads or default_threads(os.cpu_count()))]
@@ -33,6 +33,8 @@ def serve_argv(model: str, *, port: int, n_ctx: int = DEFAULT_CTX, threads: int 
         argv += ["--api-key-file", str(api_key_file)]
     if gpu_layers:
         argv += ["--gpu-layers", str(gpu_layers)]
+    if prompt_cache:
+        argv.append("--prompt-cache")
     return argv
 
 
@@ -71,19 +73,26 @@ class EngineProcess:
 
     @classmethod
     def start(cls, model: str, *, n_ctx: int = DEFAULT_CTX, port: int | None = None, threads: int | None = None,
-              log_path: Path | None = None, timeout: float = READY_TIMEOUT) -> "EngineProcess":
+              log_path: Path | None = None, timeout: float = READY_TIMEOUT, backend: str | None = None,
+              prompt_cache: bool = False) -> "EngineProcess":
+        """``backend``: "llama-server" or "llama-cpp-python" to force one (the bench
+        compares them); None: llama-server when built, as a run chooses."""
         from crewmux.agents.llm.model_source import free_loopback_port
+        from crewmux.engine.server import ENGINE_VARIABLE
 
         port = port or free_loopback_port()
         key = new_key()
-        argv = serve_argv(model, port=port, n_ctx=n_ctx, threads=threads)
+        argv = serve_argv(model, port=port, n_ctx=n_ctx, threads=threads, prompt_cache=prompt_cache)
+        env = {**os.environ, KEY_VARIABLE: key}
+        if backend is not None:
+            env[ENGINE_VARIABLE] = backend
         log: IO[bytes] | int = subprocess.DEVNULL
         if log_path is not None:
             log_path.parent.mkdir(parents=True, exist_ok=True)
             log = open(log_path, "ab")
         try:
             process = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
-                                       env={**os.environ, KEY_VARIABLE: key}, start_new_session=True)
+                                       env=env, start_new_session=True)
         finally:
             if not isinstance(log, int):
                 log.close()

@@ -38,7 +38,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     name = args.model if not args.model.endswith(".gguf") else path.stem
     settings = EngineSettings(model_path=path, model_name=name, port=port, api_key=key or "", n_ctx=args.ctx,
                               threads=args.threads or default_threads(os.cpu_count()), host=args.host,
-                              gpu_layers=args.gpu_layers)
+                              gpu_layers=args.gpu_layers, prompt_cache=args.prompt_cache)
     try:
         serve(settings)
     except EngineMissing as exc:
@@ -60,5 +60,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--ctx", type=int, default=DEFAULT_CTX, help=f"context window in tokens (default {DEFAULT_CTX})")
     p.add_argument("--threads", type=int, help="CPU threads (default: every core)")
     p.add_argument("--gpu-layers", type=int, default=0, help="layers on the GPU when the engine was built with one (-1: all)")
+    p.add_argument("--prompt-cache", action="store_true",
+                   help="llama-cpp-python only: keep several prompts' KV states in RAM (llama-server's slots always keep theirs)")
     p.add_argument("--api-key-file", help="require the key in this file (a run's secrets.json or a file with the key)")
     p.set_defaults(func=cmd_serve)

@@ -1,12 +1,19 @@
-"""Run the embedded engine in this process: llama.cpp through llama-cpp-python's
-OpenAI-compatible server, with EngineSettings. This is the one place that knows the
-backend; ``crewmux serve`` and a run's engine service both end up here."""
+"""Run the embedded engine, with EngineSettings: llama.cpp's own llama-server when it is
+built (engine/llama_server.py: parallel slots, so a team's streams are batched), else
+llama.cpp through llama-cpp-python's OpenAI-compatible server in this process. This is the
+one place that chooses the backend; ``crewmux serve`` and a run's engine service both end
+up here. ``CREWMUX_ENGINE=llama-cpp-python`` or ``=llama-server`` forces one."""
 
 from __future__ import annotations
 
+import os
 import sys
 
 from crewmux.engine.settings import EngineSettings
+
+ENGINE_VARIABLE = "CREWMUX_ENGINE"
+LLAMA_SERVER = "llama-server"
+LLAMA_CPP_PYTHON = "llama-cpp-python"
 
 GPU_HINT = (
     "with an NVIDIA GPU: CMAKE_ARGS=\"-DGGML_CUDA=on\" pip install --force-reinstall --no-cache-dir 'llama-cpp-python[server]'; "
@@ -20,7 +27,18 @@ class EngineMissing(RuntimeError):
 
 
 def engine_missing() -> str | None:
-    """Why the engine cannot run here, or None when it can."""
+    """Why the engine cannot run here, or None when it can (llama-server built, or
+    llama-cpp-python installed)."""
+    if chosen_backend() == LLAMA_SERVER:
+        from crewmux.engine.llama_server import Layout, find_binary
+
+        return None if find_binary() else (f"{ENGINE_VARIABLE}={LLAMA_SERVER} but llama-server is not built (it would be "
+                                           f"{Layout.default().binary}): python3 -m crewmux.engine.llama_server build")
+    return llama_cpp_python_missing()
+
+
+def llama_cpp_python_missing() -> str | None:
+    """Why llama-cpp-python's server cannot run here, or None when it can."""
     try:
         import llama_cpp.server.app  # noqa: F401
         import uvicorn  # noqa: F401
@@ -29,9 +47,22 @@ def engine_missing() -> str | None:
     return None
 
 
+def chosen_backend() -> str:
+    """Which engine ``serve`` runs: llama-server when built (or forced), else llama-cpp-python."""
+    from crewmux.engine.llama_server import find_binary
+
+    forced = os.environ.get(ENGINE_VARIABLE, "")
+    if forced in (LLAMA_SERVER, LLAMA_CPP_PYTHON):
+        return forced
+    return LLAMA_SERVER if find_binary() else LLAMA_CPP_PYTHON
+
+
 def serve(settings: EngineSettings) -> None:
     """Load the model and serve until interrupted (SIGINT/SIGTERM end it cleanly)."""
-    missing = engine_missing()
+    if chosen_backend() == LLAMA_SERVER:
+        serve_llama_server(settings)
+        return
+    missing = llama_cpp_python_missing()
     if missing:
         raise EngineMissing(missing)
     import uvicorn
@@ -53,10 +84,32 @@ def serve(settings: EngineSettings) -> None:
         n_threads_batch=settings.threads,
         n_batch=settings.n_batch,
         n_gpu_layers=settings.gpu_layers,
+        # It reuses the previous request's matching prefix anyway; the RAM cache also keeps
+        # other prompts' states, so an agent's prefix survives another agent's request.
+        cache=settings.prompt_cache,
         verbose=False,
     )
     app = create_app(server_settings=server_settings, model_settings=[model_settings])
-    print(f"engine: {settings.model_name} ({settings.model_path.name}) n_ctx={settings.n_ctx} threads={settings.threads}", flush=True)
+    print(f"engine: llama-cpp-python {settings.model_name} ({settings.model_path.name}) n_ctx={settings.n_ctx} "
+          f"threads={settings.threads} prompt_cache={settings.prompt_cache}", flush=True)
     print(f"engine: listening on {settings.url}", flush=True)
     sys.stdout.flush()
     uvicorn.run(app, host=settings.host, port=settings.port, log_level="warning")
+
+
+def serve_llama_server(settings: EngineSettings) -> None:
+    """Become llama-server (exec: the service's process is the engine, so TERM and KILL by
+    its pid reach it). The key travels in its environment, never on its command line."""
+    from crewmux.engine.llama_server import Layout, find_binary, server_argv, KEY_ENV
+
+    binary = find_binary()
+    if binary is None:
+        raise EngineMissing(engine_missing() or f"llama-server is not built: it would be {Layout.default().binary}")
+    argv = server_argv(binary, settings)
+    env = {k: v for k, v in os.environ.items() if k != KEY_ENV}
+    if settings.api_key:
+        env[KEY_ENV] = settings.api_key
+    print(f"engine: llama-server {settings.model_name} ({settings.model_path.name}) n_ctx={settings.n_ctx} per slot, "
+          f"slots={argv[argv.index('--parallel') + 1]} threads={settings.threads}", flush=True)
+    print(f"engine: listening on {settings.url}", flush=True)
+    os.execve(binary, argv, env)

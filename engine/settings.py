@@ -27,6 +27,7 @@ class EngineSettings:
     host: str = LOOPBACK
     n_batch: int = 512
     gpu_layers: int = 0  # -1: everything on the GPU, where the engine was built with one
+    prompt_cache: bool = False  # llama-cpp-python's RAM prompt cache (llama-server always keeps its slots' caches)
 
     @property
     def url(self) -> str:
