@@ -62,15 +62,15 @@ def reply(status: int, requirement: str = "flask>=2.3") -> str:
             f"{APP.replace('STATUS', str(status))}{F}\n")
 
 
-def run_team(git_project: Path, tmp_path: Path, coder_rules: list[dict]) -> tuple[dict, str, object]:
-    script = {"tps": 0, "ttft": 0, "rules": [{"role": "cto", "reply": PLAN}, *coder_rules,
+def run_team(git_project: Path, tmp_path: Path, coder_rules: list[dict], plan: dict = PLAN, brief: str = BRIEF) -> tuple[dict, str, object]:
+    script = {"tps": 0, "ttft": 0, "rules": [{"role": "cto", "reply": plan}, *coder_rules,
                                              {"role": "qa", "reply": "no tests"}]}
     env = {**os.environ, "XDG_CACHE_HOME": str(tmp_path.parent / "shared-cache")}  # the pip/npm cache, kept across tests
     with FakeLLMServer(script) as fake:
         (git_project / "crewmux.toml").write_text(f'coders = 1\n[default]\nprovider = "ollama"\nmodel = "m:1.5b"\n'
                                                    f'base_urls = ["{fake.url}"]\n[budgets]\nwall_seconds = 240\n'
                                                    f'escalate_after = 3\n')
-        proc = subprocess.run([sys.executable, "-m", "crewmux", "run", "--headless", "--project", str(git_project), BRIEF],
+        proc = subprocess.run([sys.executable, "-m", "crewmux", "run", "--headless", "--project", str(git_project), brief],
                               capture_output=True, text=True, timeout=280, env=env)
     run = list_runs(git_project)[-1]
     logs = proc.stdout + proc.stderr + "".join(p.read_text(errors="replace")[-4000:] for p in sorted(run.logs_dir.glob("*")))
@@ -110,3 +110,44 @@ def test_a_package_that_does_not_exist_fails_with_the_index_answer(git_project: 
     # The index's answer is in the report and in what the coder was told.
     for text in (run.report_json.read_text(), run.llm_log("coder-1").read_text()):
         assert "pip cannot install flask-crewmux-imagined-helper-9c1" in text and "from versions: none" in text
+
+
+EXPRESS_PLAN = {"summary": "todo API", "tasks": [{
+    "id": "api", "title": "Todo REST API in Express", "files": ["server.js", "package.json"], "language": "javascript",
+    "description": "An Express app in server.js listening on process.env.PORT; package.json declares express",
+    "acceptance": ["GET /todos lists the todos", "POST /todos adds a todo", "GET /todos/ID answers the todo"],
+    "contract": {"routes": ["GET /todos -> 200 []", "POST /todos {title} -> 201 {id: int, title, done: false}",
+                            "GET /todos/{id} -> 200 {id, title}", "GET /todos/999 -> 404 {error}"]}}]}
+EXPRESS = """const express = require('express');
+
+const app = express();
+app.use(express.json());
+const todos = [];
+
+app.get('/todos', (req, res) => res.json(todos));
+app.post('/todos', (req, res) => {
+  const todo = { id: todos.length + 1, title: String(req.body.title || ''), done: false };
+  todos.push(todo);
+  res.status(201).json(todo);
+});
+app.get('/todos/:id', (req, res) => {
+  const todo = todos.find((t) => t.id === Number(req.params.id));
+  if (!todo) return res.status(404).json({ error: 'not found' });
+  res.json(todo);
+});
+
+app.listen(Number(process.env.PORT || 3000), '127.0.0.1');
+"""
+
+
+def test_an_express_api_is_installed_from_npm_and_checked_over_http(git_project: Path, tmp_path: Path):
+    package = json.dumps({"name": "todos", "version": "1.0.0", "main": "server.js", "dependencies": {"express": "^4.19.0"}})
+    coder = f"package.json\n{F}json\n{package}\n{F}\n\nserver.js\n{F}javascript\n{EXPRESS}{F}\n"
+    report, logs, run = run_team(git_project, tmp_path, [{"role": "coder", "reply": coder}], EXPRESS_PLAN,
+                                 "Build a todo REST API in Express with three routes; declare express in package.json")
+    assert report["status"] == "succeeded", logs
+    verdicts = [e for e in read_events(run.events_dir / "qa.jsonl") if e.kind == "verdict"]
+    checks = verdicts[-1].data["checks"]
+    assert checks["dependencies"] == "passed" and checks["node --check"] == "passed" and checks["imports"] == "passed", checks
+    assert all(checks[f"HTTP {r}"] == "passed" for r in ("GET /todos", "POST /todos", "GET /todos/{id}", "GET /todos/999")), checks
+    assert list((run.path / "deps").glob("*/node/node_modules/express/package.json"))
