@@ -12,10 +12,12 @@ import itertools
 import queue
 import threading
 import traceback
-from typing import ClassVar
+from collections.abc import Callable
+from typing import ClassVar, TypeVar
 
 from crewmux.agents.live_request import LiveRequests
 from crewmux.agents.console import Console
+from crewmux.agents.llm.errors import LLMCancelled
 from crewmux.config import Config
 from crewmux.protocol.events import AgentStatus, EventLog
 from crewmux.protocol.exit_codes import RESTART_EXIT_CODE
@@ -27,6 +29,7 @@ from crewmux.protocol.wakeup import Wakeup
 
 
 MAX_SEND_WAIT = 30.0  # seconds between attempts to send on a full disk
+R = TypeVar("R")
 
 
 class AgentStopped(Exception):
@@ -53,6 +56,9 @@ class Agent:
         self._stop = threading.Event()
         self._resumed = threading.Event()
         self._resumed.set()
+        # Set by a pause and by a stop: cancels the model request in flight (interruptible).
+        self._interrupt = threading.Event()
+        self._status_before_pause: AgentStatus | None = None
         # (priority, arrival, message): see `priority`.
         self._work: queue.PriorityQueue[tuple[int, int, Claimed]] = queue.PriorityQueue()
         self._arrivals = itertools.count()
@@ -116,7 +122,9 @@ class Agent:
     def checkpoint(self) -> None:
         """Between steps: wait while paused, leave when stopped."""
         if not self._resumed.is_set():
-            before = self.status
+            before = self._status_before_pause or self.status
+            if before == "paused":
+                before = "idle"
             self.set_status("paused")
             self.console.line("paused: finishing nothing new until resumed")
             while not self._resumed.wait(0.5):
@@ -134,6 +142,20 @@ class Agent:
             notes, self._steer_notes = self._steer_notes, []
         return notes
 
+    def interruptible(self, call: Callable[[threading.Event], R]) -> R:
+        """Run a blocking call that ends early when its cancel event is set (a model
+        request): a pause cancels it at once, and on resume it is made again from the start
+        (a half-streamed reply is worth nothing once the stream is gone); a stop raises
+        AgentStopped."""
+        while True:
+            try:
+                return call(self._interrupt)
+            except LLMCancelled:
+                if self._stop.is_set():
+                    raise AgentStopped() from None
+                self.console.line("paused mid-request: the model's reply so far is dropped; asked again on resume")
+                self.checkpoint()
+
     @property
     def stopping(self) -> bool:
         return self._stop.is_set()
@@ -146,6 +168,7 @@ class Agent:
     def stop(self, exit_code: int = 0) -> None:
         self.exit_code = exit_code
         self._stop.set()
+        self._interrupt.set()
         self._resumed.set()
         if self._wakeup is not None:
             self._wakeup.poke()  # the reader thread leaves now, not at its next timer
@@ -227,12 +250,17 @@ class Agent:
         self.console.line(f">> control from {message.sender}: {message.action} {message.reason}".rstrip())
         if message.target in (None, self.name):
             if message.action == "pause":
+                if self._resumed.is_set():
+                    self._status_before_pause = self.status
                 self._resumed.clear()
+                self._interrupt.set()
                 self.set_status("paused")
             elif message.action == "resume":
+                if not self._stop.is_set():
+                    self._interrupt.clear()
                 self._resumed.set()
                 if self.status == "paused":
-                    self.set_status("idle")
+                    self.set_status(self._status_before_pause or "idle")
             elif message.action == "stop":
                 self.stop(0)
             elif message.action == "restart":

@@ -104,21 +104,22 @@ class Talker:
     def chat(self, messages: list[ChatMessage], model: ModelConfig, *, task: str = "", attempt: int = 0, rung: str = "",
              quiet: bool = False) -> ChatResult:
         """One exchange; ``quiet`` does not stream into the log (replies asked for side by side)."""
+        request, client = self._request(messages, model, task, attempt), self._client(model)
         try:
             with self.agent.live.track() as piece:
-                result = self._client(model).chat(self._request(messages, model, task, attempt),
-                                                  on_chunk=self._counted(piece, quiet), cancel=self.agent.stop_event)
+                # A pause cancels the stream at once; the request is made again on resume.
+                result = self.agent.interruptible(lambda cancel: client.chat(request, on_chunk=self._counted(piece, quiet), cancel=cancel))
         except LLMCancelled:
             raise AgentStopped() from None
         self._record(result, task, attempt, rung)
         return result
 
     def structured(self, messages: list[ChatMessage], schema: type[T], model: ModelConfig, *, task: str = "", attempt: int = 0) -> tuple[T, ChatResult]:
+        request, client = self._request(messages, model, task, attempt), self._client(model)
         try:
             with self.agent.live.track() as piece:
-                instance, result = self._client(model).chat_structured(
-                    self._request(messages, model, task, attempt), schema, on_chunk=self._counted(piece, False), cancel=self.agent.stop_event
-                )
+                instance, result = self.agent.interruptible(
+                    lambda cancel: client.chat_structured(request, schema, on_chunk=self._counted(piece, False), cancel=cancel))
         except LLMCancelled:
             raise AgentStopped() from None
         self._record(result, task, attempt)
