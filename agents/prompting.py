@@ -98,7 +98,8 @@ class Talker:
             "llm", status=self.agent.status, task_id=task or None, attempt=attempt or None, tokens=tokens,
             tps=round(stats.tokens_per_second, 2),
             data={"role": self.role, "model": stats.model, "prompt_tokens": stats.prompt_tokens, "completion_tokens": stats.completion_tokens,
-                  "seconds": round(stats.total_seconds, 3), "endpoint": stats.endpoint, **({"rung": rung} if rung else {})},
+                  "seconds": round(stats.total_seconds, 3), "endpoint": stats.endpoint, **({"rung": rung} if rung else {}),
+                  **({"cost": round(stats.cost, 6)} if stats.cost else {})},  # dollars, for priced models
         )
 
     def chat(self, messages: list[ChatMessage], model: ModelConfig, *, task: str = "", attempt: int = 0, rung: str = "",

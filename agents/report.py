@@ -2,11 +2,14 @@
 
 Per task: attempts, the try it passed on, escalations, tokens, seconds, tokens/s and
 why it failed or was blocked. For the run: totals, pass on try 1/2/3, the verdict and its
-reason. Tokens and speeds come from the agents' ``llm`` events; the rest from state.json.
+reason, its cost in dollars for priced models, and where the work is: the branch, the files
+it changed and how to look at it and take it. Tokens, speeds and costs come from the
+agents' ``llm`` events; the rest from state.json and git.
 """
 
 from __future__ import annotations
 
+import subprocess
 import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -15,6 +18,7 @@ from crewmux.protocol.events import Event, read_events
 from crewmux.protocol.fsutil import atomic_write, atomic_write_json
 from crewmux.protocol.rundir import RunDir
 from crewmux.protocol.state import RunState
+from crewmux.workspace import git
 
 
 @dataclass
@@ -23,9 +27,11 @@ class Usage:
     completion_tokens: int = 0
     generation_seconds: float = 0.0
     calls: int = 0
+    cost: float = 0.0  # dollars: the exchanges of models with a price in crewmux.toml
 
     def add(self, event: Event) -> None:
         self.calls += 1
+        self.cost += float(event.data.get("cost", 0.0) or 0.0)
         self.tokens += event.tokens or 0
         completion = int(event.data.get("completion_tokens", 0))
         self.completion_tokens += completion
@@ -103,6 +109,16 @@ def usage_by_attempt(events_dir: Path) -> tuple[dict[tuple[str, int], Usage], Us
     return per, total, replies
 
 
+def branch_files(project: Path, branch: str) -> list[str]:
+    """The files the run branch changed since it left the project's HEAD (none when git
+    cannot say: no branch yet, no repository)."""
+    try:
+        done = git.git(project, "diff", "--name-only", f"HEAD...{branch}", check=False, timeout=30)
+    except (OSError, subprocess.SubprocessError, git.GitError):
+        return []
+    return done.stdout.split("\n")[:-1] if done.returncode == 0 else []
+
+
 def build_report(run: RunDir, state: RunState, status: str, reason: str, checks: list[dict], started: float,
                  finished: float | None = None) -> dict:
     finished = finished or time.time()
@@ -131,10 +147,18 @@ def build_report(run: RunDir, state: RunState, status: str, reason: str, checks:
     by_try: dict[str, int] = {}
     for t in passed:
         by_try[str(t.passed_on_try)] = by_try.get(str(t.passed_on_try), 0) + 1
+    try:
+        info = run.info()
+        project, branch = Path(info.project_dir), info.branch
+    except (OSError, ValueError):
+        project, branch = run.project_dir, f"crewmux/{state.run_id}"
     return {
         "run_id": state.run_id,
         "status": status,
         "reason": reason,
+        "project_dir": str(project),
+        "branch": branch,
+        "files_changed": branch_files(project, branch),
         "seconds": round(finished - started, 2),
         "tasks_total": len(tasks),
         "tasks_passed": len(passed),
@@ -148,6 +172,7 @@ def build_report(run: RunDir, state: RunState, status: str, reason: str, checks:
         "tokens": total.tokens,
         "llm_calls": total.calls,
         "tps": total.tps,
+        "cost_usd": round(total.cost, 4) if total.cost else None,
         "final_checks": checks,
         "tasks": [asdict(t) for t in tasks],
     }
@@ -165,7 +190,10 @@ def render_markdown(report: dict) -> str:
         f"- coder replies: {report['coder_replies']}, well-formed {report['well_formed_reply_rate']:.0%}, "
         f"failing the syntax check {report['syntax_errors']}",
         f"- tokens: {report['tokens']} in {report['llm_calls']} LLM calls" + (f", {report['tps']} tokens/s" if report["tps"] else ""),
+        *([f"- cost: ${report['cost_usd']:.4f} (models priced in crewmux.toml)"] if report.get("cost_usd") else []),
         f"- wall time: {report['seconds']} s",
+        "",
+        *work_section(report),
         "",
         "| task | status | attempts | passed on try | escalations | tokens | seconds | tokens/s | replies (syntax errors) |",
         "|---|---|---|---|---|---|---|---|---|",
@@ -190,6 +218,24 @@ def render_markdown(report: dict) -> str:
         lines += ["", "## Final checks of the merged branch", ""]
         lines += [f"- {c['name']}: {c['status']}" + (f" — {c['detail'].splitlines()[0]}" if c.get("detail") else "") for c in report["final_checks"]]
     return "\n".join(lines) + "\n"
+
+
+def work_section(report: dict) -> list[str]:
+    """Where the work is and how to take it: what a user asks first after the verdict."""
+    branch, run_id = report.get("branch"), report["run_id"]
+    if not branch:
+        return []
+    files = report.get("files_changed") or []
+    shown = ", ".join(f"`{f}`" for f in files[:30]) + (f" and {len(files) - 30} more" if len(files) > 30 else "")
+    return [
+        "## The work",
+        "",
+        f"- branch: `{branch}` in {report.get('project_dir', 'the project')}",
+        f"- files changed ({len(files)}): {shown}" if files else "- files changed: none (nothing was merged)",
+        f"- look at it: `crewmux diff {run_id}` (or `git diff HEAD...{branch}`)",
+        f"- try it: `git switch {branch}` (back: `git switch -`)",
+        f"- take it: `git merge {branch}` on your branch",
+    ]
 
 
 def write_report(run: RunDir, report: dict) -> None:

@@ -96,3 +96,21 @@ async def test_keys_on_a_finished_run_say_why_and_send_nothing(git_project: Path
 @pytest.fixture
 def anyio_backend() -> str:
     return "asyncio"
+
+
+@pytest.mark.anyio
+async def test_the_header_shows_what_a_priced_run_has_cost(git_project: Path) -> None:
+    from crewmux.protocol.events import EventLog
+    from tests.test_tui_app import header, until
+
+    run = make_run(git_project, time.time())
+    app = DashboardApp(run)
+    async with app.run_test(size=(140, 40)) as pilot:
+        await opened(app, pilot)
+        assert "$" not in header(app)  # no priced model yet: no dollar figure
+        log = EventLog(run.events("coder-2"), "coder-2")
+        log.emit("llm", task_id="t2", attempt=1, tokens=900, data={"model": "claude", "completion_tokens": 300, "cost": 0.0312})
+        log.emit("llm", task_id="t2", attempt=1, tokens=900, data={"model": "claude", "completion_tokens": 300, "cost": 0.0311})
+        log.close()
+        await until(pilot, lambda: "$0.06" in header(app))
+    assert app.view.cost == pytest.approx(0.0623)

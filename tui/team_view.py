@@ -139,6 +139,7 @@ class TeamView:
     config: Config | None = None
     phase: str = ""
     state_tokens: int = 0
+    cost: float = 0.0  # dollars, from the llm events of priced models
     agents: dict[str, AgentView] = field(default_factory=dict)
     tasks: dict[str, TaskView] = field(default_factory=dict)
     feed: deque[FeedEntry] = field(default_factory=lambda: deque(maxlen=FEED_LIMIT))
@@ -222,6 +223,9 @@ class TeamView:
         elif event.kind == "llm":
             if event.tokens:
                 agent.tokens += event.tokens
+            cost = data.get("cost")
+            if isinstance(cost, (int, float)) and cost > 0:
+                self.cost += float(cost)
             agent.live = None
             changes.header = True
         elif event.kind == "message":

@@ -42,6 +42,8 @@ class RunHeader(Widget):
         text.append(f"{counts.failed} failed", style="red" if counts.failed else "")
         text.append(f" · {counts.left} left  ")
         text.append(f"{format_tokens(view.tokens)} tok")
+        if view.cost:
+            text.append(f" ${view.cost:.2f}" if view.cost >= 0.01 else " <$0.01")
         if view.model_label:
             text.append(f"  {view.model_label}", style="cyan")
         text.append(f"  {view.run_id}", style="dim")
