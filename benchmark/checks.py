@@ -16,8 +16,9 @@ from pathlib import Path
 from crewmux.benchmark.scoring import CheckOutcome, Score, command_verdict, missing_selectors, score
 from crewmux.benchmark.suite import CheckSpec, Task
 from crewmux.workspace.sandbox import Sandbox, SandboxUnavailable
-from crewmux.workspace.validators import server, web
-from crewmux.workspace.validators.base import Context, python_env, python_readable
+from crewmux.workspace.deps import DepsPolicy
+from crewmux.workspace.validators import install_deps, server, web
+from crewmux.workspace.validators.base import Context, DepsSetup, python_env, python_readable
 
 OUTPUT_LIMIT = 20_000  # characters of a check's output kept
 
@@ -57,9 +58,10 @@ def missing_tool(command: str, tree: Path) -> str | None:
 class Checker:
     """Scores trees. One sandbox probe for the whole bench."""
 
-    def __init__(self, sandbox: Sandbox | None = None, artifacts: Path | None = None) -> None:
+    def __init__(self, sandbox: Sandbox | None = None, artifacts: Path | None = None, deps_cache: Path | None = None) -> None:
         self.sandbox = sandbox or Sandbox()
         self.artifacts = artifacts
+        self.deps_cache = deps_cache  # None: the shared cache (workspace/deps.py)
 
     def score_tree(self, task: Task, tree: Path) -> Score:
         """Every check of ``task`` on a copy of ``tree`` with the hidden files added."""
@@ -116,8 +118,14 @@ class Checker:
         """The answer's server started in the sandbox and asked the check's routes (QA's own check:
         workspace/validators/server.py); a page it serves at / is driven in Chromium."""
         name = f"server: {len(check.routes)} route(s)"
+        # What the answer's manifests declare is installed first (as QA does), into the scratch
+        # directory, from the shared download cache.
         ctx = Context(root=tree, files=task.files, sandbox=self.sandbox, timeout=check.timeout or task.timeout,
-                      artifacts=self.artifacts)
+                      artifacts=self.artifacts, deps=DepsSetup(tree.parent, DepsPolicy(), self.deps_cache))
+        installed = install_deps(ctx)
+        if installed is not None and installed.status != "passed":
+            return CheckOutcome(name, False, installed.detail + "".join(f"\n  {f.path}: {f.message}" for f in installed.findings),
+                                infrastructure=installed.detail if installed.status == "not_checked" else "")
         spec = server.ServerSpec(shlex.split(check.command)) if check.command else None
         results = server.check(ctx, check.routes, spec, label=f"bench-{task.id}")
         unchecked = [r.detail for r in results if r.status == "not_checked"]

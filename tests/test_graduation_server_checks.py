@@ -57,3 +57,22 @@ def test_the_guestbook_is_used_like_a_person_would(checker: Checker):
     bad = checker.score_files(task, {"app.py": forgetful})
     assert not bad.passed
     assert "is in none of guestbook.db" in " ".join(o.output for o in bad.outcomes)
+
+
+def test_the_flask_and_express_apis_install_their_package_and_pass(checker: Checker):
+    for task_id in ("grad-flask-api", "grad-express-api"):
+        task = server_only(task_id)
+        good = checker.score_files(task, task.solution)
+        assert good.passed, good.output
+    express = server_only("grad-express-api")
+    wrong = {**express.solution, "server.js": express.solution["server.js"].replace("res.status(204).end()", "res.json({})")}
+    bad = checker.score_files(express, wrong)
+    assert not bad.passed and "status 200, expected 204" in bad.output
+
+
+def test_an_imagined_package_is_the_answers_fault_not_the_benchs(checker: Checker):
+    flask = server_only("grad-flask-api")
+    answer = {**flask.solution, "requirements.txt": "flask>=2.3\nflask-crewmux-imagined-helper-9c1\n"}
+    score = checker.score_files(flask, answer)
+    assert not score.passed and not score.infrastructure
+    assert "pip cannot install flask-crewmux-imagined-helper-9c1" in score.output and "from versions: none" in score.output

@@ -15,7 +15,8 @@ from crewmux.workspace import languages as table  # the table reads this package
 from crewmux.workspace.validators import server, web
 from crewmux.workspace.validators.base import CheckResult, Context, Finding
 
-__all__ = ["CheckResult", "Context", "Finding", "language_of", "languages", "syntax_checks", "review_checks", "suite_checks", "format_findings", "is_test_file"]
+__all__ = ["CheckResult", "Context", "Finding", "language_of", "languages", "syntax_checks", "review_checks", "suite_checks",
+           "format_findings", "is_test_file", "install_deps"]
 
 
 def language_of(path: str) -> str | None:
