@@ -3,7 +3,8 @@ the ones below it. Read from the source with ``ast`` (no module is imported), so
 import inside a function counts as much as one at the top.
 
 Lowest first: protocol, config -> agents.llm -> engine -> workspace -> agents -> runtime
--> tui -> benchmark -> cli (cli.py, run_command.py, __main__.py).
+-> tui -> benchmark -> cli (every module at the package root but config.py: cli.py,
+run_command.py, __main__.py, ...).
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ LAYERS: list[tuple[str, ...]] = [
     ("runtime",),
     ("tui",),
     ("benchmark",),
-    ("cli", "run_command", "__main__"),
+    ("cli",),  # and every other module at the root (see layer())
 ]
 # The only imports that reach up, each with why. A CLI module of a lower package that
 # starts or looks for an embedded engine: `crewmux probe` and `crewmux init`.
@@ -38,6 +39,9 @@ NOT_PACKAGE_CODE = {"tests", "bench", "scripts", "docs", "crewmux.egg-info"}
 def layer(dotted: str) -> tuple[int, str] | None:
     """The layer of ``crewmux.<dotted>`` and the layer name it matched (longest wins)."""
     parts = dotted.split(".")
+    packages = {name.split(".")[0] for names in LAYERS for name in names}
+    if len(parts) == 1 and parts[0] not in packages and parts[0] != "__init__":
+        return len(LAYERS) - 1, "cli"  # a module at the root is the command line's
     best: tuple[int, str] | None = None
     for index, names in enumerate(LAYERS):
         for name in names:
