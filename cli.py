@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from crewmux import __version__
+from crewmux import __version__, completion
 from crewmux import run_command
 from crewmux.agents.llm import commands as llm_commands
 from crewmux.benchmark import commands as benchmark_commands
@@ -27,6 +27,7 @@ COMMAND_MODULES = [
     engine_commands,
     engine_serve_command,
     benchmark_commands,
+    completion,
 ]
 
 
