@@ -1,7 +1,10 @@
 """crewmux.toml: which model each role uses, how many coders, the budgets.
 
-Precedence, lowest first: built-in defaults, ``crewmux.toml``, the ecosystem's variables
-(``OLLAMA_HOST``, ``OPENAI_BASE_URL``, ``OPENAI_API_KEY``, ``ANTHROPIC_API_KEY``), flags.
+Precedence, lowest first: built-in defaults, the user's config
+(``$XDG_CONFIG_HOME/crewmux/config.toml``, else ``~/.config/crewmux/config.toml``: a
+server, a key, prices, used by every project), the project's ``crewmux.toml``, the
+ecosystem's variables (``OLLAMA_HOST``, ``OPENAI_BASE_URL``, ``OPENAI_API_KEY``,
+``ANTHROPIC_API_KEY``), flags.
 The resolved config is stored in ``run.json`` so every agent of a run sees the same one.
 """
 
@@ -20,6 +23,7 @@ from crewmux.protocol.rundir import DEFAULT_SOCKET
 from crewmux.protocol.validation import error_lines
 
 CONFIG_FILE = "crewmux.toml"
+USER_CONFIG = Path("crewmux") / "config.toml"  # under $XDG_CONFIG_HOME, else ~/.config
 SCRIPTED_MODEL = "crewmux-scripted-demo"  # the built-in scripted model server's one model (a demo team)
 # "local": crewmux's embedded llama.cpp engine (engine/), OpenAI-compatible on loopback. With
 # no base_urls, a run starts the engine itself as a service; with base_urls, it uses that engine.
@@ -121,24 +125,72 @@ class ConfigError(Exception):
     pass
 
 
+def user_config_path(environ: Mapping[str, str]) -> Path | None:
+    """Where the user's own config lives (XDG base directories); None without a home."""
+    if base := environ.get("XDG_CONFIG_HOME"):
+        return Path(base) / USER_CONFIG
+    if home := environ.get("HOME"):
+        return Path(home) / ".config" / USER_CONFIG
+    return None
+
+
+def _read_toml(path: Path) -> dict[str, Any]:
+    if not path.is_file():
+        return {}
+    try:
+        return tomllib.loads(path.read_text())
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: not valid TOML: {exc}") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"{path}: cannot be read ({exc})") from None
+
+
+MODEL_TABLES = ("default", "escalation")
+ENDPOINT_KEYS = ("base_url", "base_urls", "api_key")
+
+
+def merge_config(under: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:
+    """``over`` (the project's file) on top of ``under`` (the user's), table by table. A
+    model table that names its own endpoints replaces the other's (``base_url`` and
+    ``base_urls`` are one setting), and one that switches provider keeps none of the
+    other's endpoints or key (an Ollama URL means nothing to Anthropic)."""
+    merged = dict(under)
+    for key, value in over.items():
+        below = merged.get(key)
+        if isinstance(value, dict) and isinstance(below, dict):
+            if key in MODEL_TABLES or key in ROLES:
+                below = dict(below)
+                if any(k in value for k in ENDPOINT_KEYS[:2]):
+                    below.pop("base_url", None)
+                    below.pop("base_urls", None)
+                if "provider" in value and value["provider"] != below.get("provider", value["provider"]):
+                    for k in ENDPOINT_KEYS:
+                        below.pop(k, None)
+            merged[key] = merge_config(below, value)
+        else:
+            merged[key] = value
+    return merged
+
+
 def load_config(project_dir: Path, path: Path | None = None, environ: Mapping[str, str] | None = None) -> Config:
-    """Read ``crewmux.toml`` (if any) from the project, with the provider the environment
-    names when the file names none. Errors name the file and the key."""
+    """Read the user's config and the project's ``crewmux.toml`` (either may be missing),
+    the project's on top, with the provider the environment names when neither names one.
+    Errors name the file and the key."""
     environ = os.environ if environ is None else environ
     path = path or Path(project_dir) / CONFIG_FILE
-    data: dict[str, Any] = {}
-    if path.is_file():
+    user_path = user_config_path(environ)
+    user = _read_toml(user_path) if user_path is not None else {}
+    if user and user_path is not None:
         try:
-            data = tomllib.loads(path.read_text())
-        except tomllib.TOMLDecodeError as exc:
-            raise ConfigError(f"{path}: not valid TOML: {exc}") from None
-        except (OSError, UnicodeDecodeError) as exc:
-            raise ConfigError(f"{path}: cannot be read ({exc})") from None
-    data = with_environment_provider(data, environ)
+            Config.model_validate(user)  # its own mistakes named in its own file
+        except ValidationError as exc:
+            raise ConfigError(f"{user_path}: {'; '.join(_config_errors(exc))}") from None
+    data = with_environment_provider(merge_config(user, _read_toml(path)), environ)
     try:
         return Config.model_validate(data)
     except ValidationError as exc:
-        raise ConfigError(f"{path}: {'; '.join(_config_errors(exc))}") from None
+        where = f"{path} (over {user_path})" if user else str(path)
+        raise ConfigError(f"{where}: {'; '.join(_config_errors(exc))}") from None
 
 
 def environment_provider(environ: Mapping[str, str]) -> str | None:
