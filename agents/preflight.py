@@ -12,7 +12,7 @@ from collections.abc import Iterable
 from urllib.parse import urlsplit
 
 from crewmux.config import Config, model_api_key, model_endpoints
-from crewmux.workspace.doctor import Check, llm_check
+from crewmux.workspace.doctor import DoctorCheck, llm_check
 from crewmux.workspace.writable import project_problem
 
 __all__ = ["preflight_lines", "project_problem", "server_checks"]
@@ -43,7 +43,7 @@ def server_groups(config: Config, own: Iterable[str] = ()) -> dict[tuple[str, st
     return groups
 
 
-def server_checks(config: Config, own: Iterable[str] = ()) -> list[Check]:
+def server_checks(config: Config, own: Iterable[str] = ()) -> list[DoctorCheck]:
     """One check per model server the run will talk to but does not start itself."""
     from crewmux.workspace.doctor_probe import endpoint_reply
 
@@ -51,11 +51,11 @@ def server_checks(config: Config, own: Iterable[str] = ()) -> list[Check]:
     for (provider, url), group in server_groups(config, own).items():
         reply = endpoint_reply(provider, url, group["key"], list(group["wanted"]))
         check = llm_check(provider, url, group["wanted"], reply, group["num_ctx"])
-        checks.append(Check(check.name, check.status, check.detail, check.fix, essential=not reply.reachable))
+        checks.append(DoctorCheck(check.name, check.status, check.detail, check.fix, essential=not reply.reachable))
     return checks
 
 
-def preflight_lines(checks: list[Check]) -> tuple[list[str], bool]:
+def preflight_lines(checks: list[DoctorCheck]) -> tuple[list[str], bool]:
     """What to print, and whether the run can start: an unreachable server stops it; a
     model the server does not list is a warning (some servers list none)."""
     lines, ok = [], True

@@ -49,21 +49,21 @@ def assignments(state: RunState) -> list[tuple[str, str]]:
 
 
 @dataclass(frozen=True)
-class Decision:
+class FailureDecision:
     action: Literal["retry", "fail"]
     escalated: bool = False
     attempt: int = 0
     reason: str = ""
 
 
-def after_failure(task: TaskRecord, budgets: Budgets) -> Decision:
+def after_failure(task: TaskRecord, budgets: Budgets) -> FailureDecision:
     """A task's latest attempt failed: try again (escalated after enough failures) or give up."""
     done = len(task.attempts)
     if done >= budgets.attempts_per_task:
         last = task.attempts[-1].findings.strip().splitlines()[:1] if task.attempts else []
         why = f": {last[0]}" if last else ""
-        return Decision("fail", attempt=done, reason=f"failed all {done} attempts{why}")
-    return Decision("retry", escalated=done >= budgets.escalate_after, attempt=done + 1)
+        return FailureDecision("fail", attempt=done, reason=f"failed all {done} attempts{why}")
+    return FailureDecision("retry", escalated=done >= budgets.escalate_after, attempt=done + 1)
 
 
 def dependents_of(state: RunState, task_id: str) -> list[str]:

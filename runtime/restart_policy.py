@@ -1,7 +1,7 @@
 """When to restart an agent: pure decisions from what the supervisor observed.
 
 No tmux, no files: the supervisor turns one ``list-panes`` line and the agent's newest
-event into an :class:`Observation`, and acts on the :class:`Decision`. Services (the model
+event into an :class:`Observation`, and acts on the :class:`RestartDecision`. Services (the model
 servers a run starts) get the same decisions with the same backoff, except that they
 write no events (only their exit counts) and any exit of theirs is a crash: a service is
 never done while the run goes on.
@@ -43,7 +43,7 @@ class Observation:
 
 
 @dataclass(frozen=True)
-class Decision:
+class RestartDecision:
     action: Action
     reason: str = ""
     kill: bool = False  # the process is still running (hung): kill it to restart
@@ -63,7 +63,7 @@ class RestartTracker:
     status_unknown_since: float | None = None
     fresh: bool = False  # the process started at spawned_at (False: it ran before we looked)
 
-    def observe(self, obs: Observation, now: float) -> Decision:
+    def observe(self, obs: Observation, now: float) -> RestartDecision:
         if obs.pid is not None and obs.pid != self.pid:
             if self.pid is not None and not obs.dead:
                 # Someone else (a user, `crewmux resume`) started it again: a fresh start.
@@ -73,14 +73,14 @@ class RestartTracker:
                 self.fresh = True
             self.pid = obs.pid
         if self.gave_up:
-            return Decision("ignore", "gave up restarting")
+            return RestartDecision("ignore", "gave up restarting")
         if not obs.has_pane:
             return self._crash(now, "its pane is gone", create=True)
         if obs.dead and obs.exit_status is None and obs.exit_signal is None:
             if self.status_unknown_since is None:
                 self.status_unknown_since = now
             if now - self.status_unknown_since < self.policy.status_grace:
-                return Decision("wait", "exited; exit status not known yet")
+                return RestartDecision("wait", "exited; exit status not known yet")
             return self._crash(now, "exited with no exit status")
         self.status_unknown_since = None
         if obs.dead and not obs.beats:
@@ -88,12 +88,12 @@ class RestartTracker:
             return self._crash(now, how)
         if not obs.beats:
             self.restart_at = None
-            return Decision("ok")
+            return RestartDecision("ok")
         if obs.dead:
             if obs.exit_status == 0:
-                return Decision("done", "exited 0")
+                return RestartDecision("done", "exited 0")
             if obs.exit_status == RESTART_EXIT_CODE:
-                return Decision("restart", f"asked to restart (exit {RESTART_EXIT_CODE})")
+                return RestartDecision("restart", f"asked to restart (exit {RESTART_EXIT_CODE})")
             how = f"killed by signal {obs.exit_signal}" if obs.exit_signal else f"exited {obs.exit_status}"
             return self._crash(now, how)
         since_start = now - self.spawned_at
@@ -101,25 +101,25 @@ class RestartTracker:
         if not heard_since_start:
             if since_start > self.policy.start_grace:
                 return self._crash(now, f"wrote no event in {since_start:.0f} s since it started", kill=True)
-            return Decision("ok", "starting")
+            return RestartDecision("ok", "starting")
         silent = now - (obs.last_event_at or 0.0)
         if silent > self.policy.silent_after:
             return self._crash(now, f"silent for {silent:.0f} s", kill=True)
         self.restart_at = None  # it recovered before its restart came due
-        return Decision("ok")
+        return RestartDecision("ok")
 
-    def _crash(self, now: float, reason: str, *, kill: bool = False, create: bool = False) -> Decision:
+    def _crash(self, now: float, reason: str, *, kill: bool = False, create: bool = False) -> RestartDecision:
         self.crashes = [t for t in self.crashes if now - t < self.policy.window]
         if len(self.crashes) >= self.policy.max_crashes:
             self.gave_up = True
-            return Decision("give_up", f"{reason}; {len(self.crashes)} restarts in {self.policy.window:.0f} s already")
+            return RestartDecision("give_up", f"{reason}; {len(self.crashes)} restarts in {self.policy.window:.0f} s already")
         if self.restart_at is None:
             self.restart_at = now + self.policy.backoff(len(self.crashes))
         if now < self.restart_at:
-            return Decision("wait", f"{reason}; restarting in {self.restart_at - now:.1f} s")
-        return Decision("create" if create else "restart", reason, kill=kill, crash=True)
+            return RestartDecision("wait", f"{reason}; restarting in {self.restart_at - now:.1f} s")
+        return RestartDecision("create" if create else "restart", reason, kill=kill, crash=True)
 
-    def restarted(self, now: float, decision: Decision) -> None:
+    def restarted(self, now: float, decision: RestartDecision) -> None:
         """Record that the supervisor acted on a restart/create decision."""
         if decision.crash:
             self.crashes.append(now)

@@ -27,7 +27,7 @@ from crewmux.agents.console import Console
 from crewmux.protocol.events import AGENT_EVENT_KINDS, EventLog, last_event
 from crewmux.protocol.ids import utcnow
 from crewmux.protocol.rundir import COORDINATOR, FINAL_STATUSES, AgentSpec, RunDir
-from crewmux.runtime.restart_policy import Decision, Observation, RestartPolicy, RestartTracker
+from crewmux.runtime.restart_policy import RestartDecision, Observation, RestartPolicy, RestartTracker
 from crewmux.runtime.team import SUPERVISOR, TeamPanes, TeamRuntime, stop_team
 from crewmux.runtime.team_launch import LaunchInfo, Service, agent_argv, load_launch
 from crewmux.runtime.tmux import PaneState, Tmux, TmuxError
@@ -40,7 +40,7 @@ class _Action:
     """What the supervisor does about one agent in one check."""
 
     spec: AgentSpec | Service
-    decision: Decision | None  # None: housekeeping (closing a removed agent's pane)
+    decision: RestartDecision | None  # None: housekeeping (closing a removed agent's pane)
     seen: Observation | None
     cmds: list[list[str]]
     creates: bool = False  # makes a new pane (prints its id, to be tagged)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from crewmux.workspace.doctor import (
-    Check,
+    DoctorCheck,
     EndpointReply,
     ToolProbe,
     bwrap_fix,
@@ -35,7 +35,7 @@ def test_parse_version() -> None:
 
 def test_tool_check_statuses() -> None:
     ready = tool_check("tmux", ToolProbe(True, "tmux 3.4\n"), "apt-get")
-    assert ready == Check("tmux", "ready", "tmux 3.4", "", essential=True)
+    assert ready == DoctorCheck("tmux", "ready", "tmux 3.4", "", essential=True)
     old = tool_check("tmux", ToolProbe(True, "tmux 2.9"), "apt-get")
     assert old.status == "missing" and "too old (need 3.2+)" in old.detail and old.fix.endswith("tmux")
     gone = tool_check("go", ToolProbe(False, error="go not found in the sandbox's PATH"), "apt-get")
@@ -71,20 +71,20 @@ def test_llm_check() -> None:
 
 
 def test_exit_code_depends_only_on_essentials() -> None:
-    essential_ok = [Check("tmux", "ready", "", essential=True), Check("go", "missing", "", "x")]
+    essential_ok = [DoctorCheck("tmux", "ready", "", essential=True), DoctorCheck("go", "missing", "", "x")]
     assert exit_code(essential_ok) == 0
-    assert exit_code([Check("git", "missing", "", "x", essential=True)]) == 1
+    assert exit_code([DoctorCheck("git", "missing", "", "x", essential=True)]) == 1
 
 
 def test_format_table() -> None:
-    table = format_table([Check("tmux", "ready", "tmux 3.4", essential=True),
-                          Check("php", "missing", "not found", "sudo apt-get install -y php-cli")])
+    table = format_table([DoctorCheck("tmux", "ready", "tmux 3.4", essential=True),
+                          DoctorCheck("php", "missing", "not found", "sudo apt-get install -y php-cli")])
     lines = table.splitlines()
     assert lines[0].split()[:2] == ["tmux", "ready"]
     assert lines[1].split()[:2] == ["php", "MISSING"]
     assert lines[2].strip() == "fix: sudo apt-get install -y php-cli"
     assert "Optional parts missing: php" in table
-    assert "needs git" in format_table([Check("git", "missing", "x", "y", essential=True)])
+    assert "needs git" in format_table([DoctorCheck("git", "missing", "x", "y", essential=True)])
 
 
 def test_engine_check_says_what_to_install_or_pull() -> None:

@@ -11,7 +11,7 @@ from pathlib import Path
 
 def cmd_doctor(args: argparse.Namespace) -> int:
     from crewmux.config import ConfigError, load_config
-    from crewmux.workspace.doctor import Check, exit_code, format_table
+    from crewmux.workspace.doctor import DoctorCheck, exit_code, format_table
     from crewmux.workspace.doctor_probe import run_doctor
 
     from crewmux.workspace.writable import project_problem
@@ -21,10 +21,10 @@ def cmd_doctor(args: argparse.Namespace) -> int:
         config = load_config(args.project, args.config)
     except ConfigError as exc:
         # `crewmux run` refuses this config: doctor must not call the machine ready.
-        problems.append(Check("config", "missing", str(exc), "fix crewmux.toml, then run crewmux doctor again", essential=True))
+        problems.append(DoctorCheck("config", "missing", str(exc), "fix crewmux.toml, then run crewmux doctor again", essential=True))
     problem = project_problem(Path(args.project).resolve())
     if problem:
-        problems.append(Check("project", "missing", problem, "make the project directory writable", essential=True))
+        problems.append(DoctorCheck("project", "missing", problem, "make the project directory writable", essential=True))
     checks = problems + run_doctor(config, llm=not args.no_llm)
     print(format_table(checks))
     sys.stdout.flush()

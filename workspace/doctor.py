@@ -32,7 +32,7 @@ ESSENTIAL = ("tmux", "git", "python3")
 
 
 @dataclass(frozen=True)
-class Check:
+class DoctorCheck:
     name: str
     status: Status
     detail: str
@@ -81,18 +81,18 @@ def first_line(text: str) -> str:
     return next((line.strip() for line in text.splitlines() if line.strip()), "")
 
 
-def tool_check(tool: str, probe: ToolProbe, manager: Manager | None, *, label: str | None = None) -> Check:
+def tool_check(tool: str, probe: ToolProbe, manager: Manager | None, *, label: str | None = None) -> DoctorCheck:
     name = label or tool
     essential = tool in ESSENTIAL
     fix = install_command(tool, manager)
     if not probe.found:
-        return Check(name, "missing", probe.error or "not found", fix, essential)
+        return DoctorCheck(name, "missing", probe.error or "not found", fix, essential)
     version = parse_version(probe.output)
     minimum = MINIMUM.get(tool)
     if minimum and version and version < minimum:
         wanted = ".".join(map(str, minimum))
-        return Check(name, "missing", f"{first_line(probe.output)} is too old (need {wanted}+)", fix, essential)
-    return Check(name, "ready", first_line(probe.output) or "works", "", essential)
+        return DoctorCheck(name, "missing", f"{first_line(probe.output)} is too old (need {wanted}+)", fix, essential)
+    return DoctorCheck(name, "ready", first_line(probe.output) or "works", "", essential)
 
 
 def bwrap_fix(reason: str, manager: Manager | None) -> str:
@@ -108,10 +108,10 @@ def bwrap_fix(reason: str, manager: Manager | None) -> str:
             "in a VM); set sandbox.require = true in crewmux.toml to refuse to run without it")
 
 
-def sandbox_check(works: bool, reason: str, manager: Manager | None) -> Check:
+def sandbox_check(works: bool, reason: str, manager: Manager | None) -> DoctorCheck:
     if works:
-        return Check("bubblewrap", "ready", "works: no network, read-only system, only the worktree writable")
-    return Check("bubblewrap", "missing", f"{reason}; generated code would run UNSANDBOXED",
+        return DoctorCheck("bubblewrap", "ready", "works: no network, read-only system, only the worktree writable")
+    return DoctorCheck("bubblewrap", "missing", f"{reason}; generated code would run UNSANDBOXED",
                  bwrap_fix(reason, manager))
 
 
@@ -127,14 +127,14 @@ def model_present(provider: str, wanted: str, served: tuple[str, ...]) -> bool:
 
 
 def llm_check(provider: str, url: str, wanted: dict[str, list[str]], reply: EndpointReply,
-              num_ctx: dict[str, int]) -> Check:
+              num_ctx: dict[str, int]) -> DoctorCheck:
     """One endpoint. ``wanted``: model -> roles using it; ``num_ctx``: model -> configured window."""
     name = f"LLM {provider} {url}"
     if not reply.reachable:
         hint = {"ollama": "start it: ollama serve (or set OLLAMA_HOST / base_urls in crewmux.toml)",
                 "openai": "start the server (vLLM, llama.cpp) or set OPENAI_BASE_URL / base_urls",
                 "anthropic": "set ANTHROPIC_API_KEY and check the network"}[provider]
-        return Check(name, "missing", f"not reachable: {reply.error}", hint)
+        return DoctorCheck(name, "missing", f"not reachable: {reply.error}", hint)
     absent = [m for m in wanted if not model_present(provider, m, reply.models)]
     notes = []
     for model, roles in wanted.items():
@@ -151,35 +151,35 @@ def llm_check(provider: str, url: str, wanted: dict[str, list[str]], reply: Endp
         fix = ("ollama pull " + " && ollama pull ".join(absent)) if provider == "ollama" else \
             "serve the model or change the model name in crewmux.toml"
         served = ", ".join(reply.models[:8]) or "none"
-        return Check(name, "missing", f"model(s) not served: {', '.join(absent)} (served: {served})", fix)
-    return Check(name, "ready", "; ".join(notes) or "reachable")
+        return DoctorCheck(name, "missing", f"model(s) not served: {', '.join(absent)} (served: {served})", fix)
+    return DoctorCheck(name, "ready", "; ".join(notes) or "reachable")
 
 
 GPU_NOTE = ("with a GPU, rebuild it with its backend: CMAKE_ARGS=\"-DGGML_CUDA=on\" pip install --force-reinstall "
             "--no-cache-dir 'llama-cpp-python[server]' (Metal: -DGGML_METAL=on), then gpu_layers = -1 (crewmux serve --gpu-layers -1)")
 
 
-def engine_check(missing: str | None, version: str, pulled: list[str], wanted: list[str]) -> Check:
+def engine_check(missing: str | None, version: str, pulled: list[str], wanted: list[str]) -> DoctorCheck:
     """crewmux's embedded engine: installed or not, the pulled models, and the configured
     local models that are not pulled. ``missing``: why the engine cannot run, or None."""
     name = "embedded engine (llama.cpp)"
     if missing:
-        return Check(name, "missing", missing.split(":")[0], "pip install 'crewmux[local]' (about 8 minutes on 2 cores); " + GPU_NOTE)
+        return DoctorCheck(name, "missing", missing.split(":")[0], "pip install 'crewmux[local]' (about 8 minutes on 2 cores); " + GPU_NOTE)
     absent = [m for m in wanted if m not in pulled]
     if absent:
-        return Check(name, "missing", f"llama-cpp-python {version}; not pulled: {', '.join(absent)}",
+        return DoctorCheck(name, "missing", f"llama-cpp-python {version}; not pulled: {', '.join(absent)}",
                      "crewmux models pull " + " && crewmux models pull ".join(absent))
     if not pulled:
-        return Check(name, "missing", f"llama-cpp-python {version}; no model pulled", "crewmux models pull qwen2.5-coder:1.5b")
-    return Check(name, "ready", f"llama-cpp-python {version}; models: {', '.join(pulled)} (a GPU: README, \"A GPU\")")
+        return DoctorCheck(name, "missing", f"llama-cpp-python {version}; no model pulled", "crewmux models pull qwen2.5-coder:1.5b")
+    return DoctorCheck(name, "ready", f"llama-cpp-python {version}; models: {', '.join(pulled)} (a GPU: README, \"A GPU\")")
 
 
-def exit_code(checks: list[Check]) -> int:
+def exit_code(checks: list[DoctorCheck]) -> int:
     """0 when every essential component (tmux, git, python3) is ready."""
     return 0 if all(c.status == "ready" for c in checks if c.essential) else 1
 
 
-def format_table(checks: list[Check]) -> str:
+def format_table(checks: list[DoctorCheck]) -> str:
     width = max((len(c.name) for c in checks), default=0)
     lines = []
     for c in checks:

@@ -15,7 +15,7 @@ import httpx
 from crewmux.agents.llm.wire import get_wire
 from crewmux.config import ROLES, Config, ModelConfig, model_api_key, model_endpoints
 from crewmux.workspace.doctor import (
-    Check,
+    DoctorCheck,
     EndpointReply,
     Manager,
     ToolProbe,
@@ -138,7 +138,7 @@ def configured_models(config: Config) -> list[tuple[str, ModelConfig]]:
     return found
 
 
-def llm_checks(config: Config) -> list[Check]:
+def llm_checks(config: Config) -> list[DoctorCheck]:
     # Group by endpoint so each server is asked once.
     groups: dict[tuple[str, str], dict] = {}
     for label, model in configured_models(config):
@@ -156,7 +156,7 @@ def llm_checks(config: Config) -> list[Check]:
     return checks
 
 
-def run_doctor(config: Config | None, *, llm: bool = True) -> list[Check]:
+def run_doctor(config: Config | None, *, llm: bool = True) -> list[DoctorCheck]:
     manager = package_manager()
     checks = [
         tool_check("tmux", host_tool(["tmux", "-V"]), manager),
@@ -177,7 +177,7 @@ def run_doctor(config: Config | None, *, llm: bool = True) -> list[Check]:
     return checks
 
 
-def engine_probe(config: Config | None) -> Check:
+def engine_probe(config: Config | None) -> DoctorCheck:
     """Whether the embedded engine is installed, which models are pulled, and whether the
     configured local models are among them."""
     from importlib.metadata import PackageNotFoundError, version
