@@ -96,6 +96,19 @@ def test_answers_are_judged_by_status_and_fields():
     assert mismatch([{"id": PRESENT}], [{"id": 2}, {"id": 3}]) is None
 
 
+def test_headers_and_words_after_the_status():
+    check = parse_route("POST /entries form {name} -> 303 Location: /")
+    assert check.form and check.headers == {"location": "/"} and check.expect is None
+    assert judge(check, {"status": 303, "headers": {"location": "/"}, "body": ""}) is None
+    assert judge(check, {"status": 303, "headers": {}, "body": ""}) == "header location should contain '/', is '(none)'"
+    check = parse_route("GET /books -> 200 [] Content-Type: application/json; X-Total: 0")
+    assert check.expect == [] and check.headers == {"content-type": "application/json", "x-total": "0"}
+    assert "content-type" in judge(check, {"status": 200, "headers": {"content-type": "text/html"}, "body": "[]"})
+    check = parse_route("GET /health -> 200 OK")
+    assert judge(check, {"status": 200, "headers": {}, "body": "ok\n"}) is None
+    assert "should contain 'OK'" in judge(check, {"status": 200, "headers": {}, "body": "down"})
+
+
 def test_the_server_command_comes_from_the_files(tmp_path):
     tree(tmp_path / "a", {"server.py": BOOKS})
     assert server.server_command(tmp_path / "a", ["server.py"])[1:] == ["server.py", "{port}"]

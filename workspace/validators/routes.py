@@ -2,7 +2,8 @@
 
 A route is written the way a CTO writes it, e.g.
 ``POST /api/books {title, author} -> 201 {id, title: "Dune"}``: a method, a path, an
-optional body, an arrow, a status, an optional body the answer must match. Bodies are
+optional body, an arrow, a status, an optional body the answer must match, then optional
+headers it must have (``Location: /; Content-Type: json``: the value contains the text). Bodies are
 loose JSON (``form {name, message}`` sends a form instead): bare keys, a key without a value (sent with a sample value; in an answer it
 must be there), bare words as strings, ``int``/``string``/... as types.
 """
@@ -46,6 +47,7 @@ class RouteCheck:
     expect: Any = None  # what the answer's JSON must match; None: anything
     placeholders: list[str] = field(default_factory=list)
     form: bool = False  # the body goes as a form (application/x-www-form-urlencoded), not JSON
+    headers: dict[str, str] = field(default_factory=dict)  # lower-case name -> what its value must contain
 
     def as_spec(self) -> dict[str, Any]:
         return {"route": self.route, "method": self.method, "path": self.path, "body": self.body,
@@ -163,14 +165,53 @@ def parse_route(route: str) -> RouteCheck | None:
     form = bool(re.match(r"^\(?form\)?\b", body_text.strip(), re.I))
     if form:
         body_text = re.sub(r"^\(?form\)?\s*", "", body_text.strip(), flags=re.I)
+    answer_text, headers = split_headers(match["answer"])
     try:
         body = loose_json(body_text, sending=True)
-        answer = loose_json(match["answer"])
+        answer = loose_json(answer_text)
     except (ValueError, IndexError):
         return None
     path = match["path"]
     names = [next(g for g in m.groups() if g) for m in _PLACEHOLDER.finditer(path)]
-    return RouteCheck(route.strip(), match["method"].upper(), path, body, int(match["status"]), answer, names, form)
+    return RouteCheck(route.strip(), match["method"].upper(), path, body, int(match["status"]), answer, names, form, headers)
+
+
+_HEADER = re.compile(r"\s*([A-Za-z][A-Za-z0-9-]*):\s*([^;]+?)\s*(?:;|$)")
+
+
+def split_headers(text: str) -> tuple[str, dict[str, str]]:
+    """An answer's JSON and the headers written after it: ``{id} Location: /books/1; Content-Type: json``."""
+    text = text.strip()
+    end = _json_end(text)
+    rest = text[end:].strip()
+    headers: dict[str, str] = {}
+    at = 0
+    while at < len(rest):
+        match = _HEADER.match(rest, at)
+        if not match:
+            return text, {}  # not headers after all: the whole text is the answer
+        headers[match.group(1).lower()] = match.group(2)
+        at = match.end()
+    return text[:end], headers
+
+
+def _json_end(text: str) -> int:
+    """Where a leading {...} or [...] ends (0 when the text does not start with one)."""
+    if not text or text[0] not in "{[":
+        return 0
+    depth, quote = 0, ""
+    for i, char in enumerate(text):
+        if quote:
+            quote = "" if char == quote and text[i - 1] != "\\" else quote
+        elif char in "\"'":
+            quote = char
+        elif char in "{[":
+            depth += 1
+        elif char in "}]":
+            depth -= 1
+            if depth == 0:
+                return i + 1
+    return len(text)
 
 
 def route_checks(routes: list[str]) -> list[RouteCheck]:
@@ -219,8 +260,15 @@ def judge(check: RouteCheck, answer: dict[str, Any]) -> str | None:
     if answer["status"] != check.status:
         text = answer.get("body", "")
         return f"status {answer['status']}, expected {check.status}" + (f"; body: {text[:200]}" if text else "")
+    got = answer.get("headers", {})
+    for name, wanted in check.headers.items():
+        if wanted.lower() not in got.get(name, "").lower():
+            return f"header {name} should contain {wanted!r}, is {got.get(name, '(none)')!r}"
     if check.expect is None:
         return None
+    if isinstance(check.expect, str):  # "-> 200 OK": words the body must hold, JSON or not
+        text = answer.get("body") or ""
+        return None if check.expect.lower() in text.lower() else f"the body should contain {check.expect!r}: {text[:200]!r}"
     try:
         actual = json.loads(answer.get("body") or "")
     except ValueError:
