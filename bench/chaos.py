@@ -80,7 +80,7 @@ EFFECTS = ("task_assignment", "completion", "review_request", "review_result")
 
 
 @dataclass(frozen=True)
-class Fault:
+class ChaosFault:
     at: float  # seconds after the team started
     kind: str  # kill, freeze, kill_server, corrupt
     target: str = ""  # an agent, "supervisor", the service; for corrupt: a mailbox
@@ -90,7 +90,7 @@ class Fault:
 @dataclass(frozen=True)
 class FaultPlan:
     name: str
-    faults: tuple[Fault, ...] = ()
+    faults: tuple[ChaosFault, ...] = ()
     storm_rate: float = 0.0
     storm_seed: int = 0
 
@@ -113,37 +113,37 @@ def make_plan(family: str, rng: random.Random, span: float) -> FaultPlan:
     def moment() -> float:
         return round(rng.uniform(0.5, span * 0.85), 1)
 
-    faults: list[Fault] = []
+    faults: list[ChaosFault] = []
     storm = 0.0
     if family == "kill":
-        faults = [Fault(moment(), "kill", rng.choice(AGENTS)) for _ in range(rng.randint(2, 4))]
+        faults = [ChaosFault(moment(), "kill", rng.choice(AGENTS)) for _ in range(rng.randint(2, 4))]
     elif family == "kill-any":
         targets = (*AGENTS, "supervisor", SERVICE)
-        faults = [Fault(moment(), "kill", rng.choice(targets)) for _ in range(rng.randint(4, 7))]
+        faults = [ChaosFault(moment(), "kill", rng.choice(targets)) for _ in range(rng.randint(4, 7))]
     elif family == "plan-kill":
-        early = [Fault(round(rng.uniform(0.5, 4.0), 1), "kill", SERVICE)]
-        early += [Fault(round(rng.uniform(0.5, 6.0), 1), "kill", rng.choice(("cto", "coordinator", SERVICE))) for _ in range(rng.randint(1, 3))]
+        early = [ChaosFault(round(rng.uniform(0.5, 4.0), 1), "kill", SERVICE)]
+        early += [ChaosFault(round(rng.uniform(0.5, 6.0), 1), "kill", rng.choice(("cto", "coordinator", SERVICE))) for _ in range(rng.randint(1, 3))]
         faults = early
     elif family == "burst":
         targets = (*AGENTS, "supervisor", SERVICE)
-        faults = [Fault(round(rng.uniform(1.0, 15.0), 1), "kill", rng.choice(targets)) for _ in range(7)]
+        faults = [ChaosFault(round(rng.uniform(1.0, 15.0), 1), "kill", rng.choice(targets)) for _ in range(7)]
     elif family == "freeze":
         targets = (*AGENTS, SERVICE)
         # Up to 14 s: past the bench's silence limit (8 s), so some frozen agents are found
         # hung, killed and restarted while others thaw in time.
-        faults = [Fault(moment(), "freeze", rng.choice(targets), round(rng.uniform(2, 14), 1)) for _ in range(rng.randint(1, 3))]
+        faults = [ChaosFault(moment(), "freeze", rng.choice(targets), round(rng.uniform(2, 14), 1)) for _ in range(rng.randint(1, 3))]
     elif family == "server":
         again = round(rng.uniform(0.5, 3.0), 1) if rng.random() < 0.5 else 0.0
-        faults = [Fault(moment(), "kill_server", seconds=again)]
+        faults = [ChaosFault(moment(), "kill_server", seconds=again)]
     elif family == "storm":
         storm = round(rng.uniform(0.25, 0.5), 2)
     elif family == "mail":
-        faults = [Fault(moment(), "corrupt", rng.choice(AGENTS)) for _ in range(rng.randint(2, 4))]
+        faults = [ChaosFault(moment(), "corrupt", rng.choice(AGENTS)) for _ in range(rng.randint(2, 4))]
     elif family == "mixed":
         storm = round(rng.uniform(0.15, 0.3), 2)
         targets = (*AGENTS, "supervisor", SERVICE)
-        faults = [Fault(moment(), "kill", rng.choice(targets)) for _ in range(rng.randint(2, 3))]
-        faults.append(Fault(moment(), "corrupt", rng.choice(AGENTS)))
+        faults = [ChaosFault(moment(), "kill", rng.choice(targets)) for _ in range(rng.randint(2, 3))]
+        faults.append(ChaosFault(moment(), "corrupt", rng.choice(AGENTS)))
     elif family != "calm":
         raise ValueError(f"unknown fault plan family {family!r}; choose from calm, {', '.join(FAMILIES)}")
     return FaultPlan(family, tuple(sorted(faults, key=lambda f: f.at)), storm, rng.randrange(1 << 30))
@@ -471,7 +471,7 @@ class TeamRun:
             pane = panes.agents.get(target)
         return pane.pid if pane is not None and not pane.dead else None
 
-    def _inject(self, fault: Fault) -> None:
+    def _inject(self, fault: ChaosFault) -> None:
         label = f"{fault.kind}:{fault.target}@{time.monotonic() - self.started:.1f}s"
         if fault.kind in ("kill", "freeze"):
             pid = self._pid(fault.target)

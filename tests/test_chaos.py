@@ -16,7 +16,7 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "bench"))
 
-from chaos import Fault, FaultPlan, judge, plan_for, run_one  # noqa: E402
+from chaos import ChaosFault, FaultPlan, judge, plan_for, run_one  # noqa: E402
 
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(420)]
 SPAN = 25.0  # seconds the plans' moments spread over (about a fault-free run here)
@@ -26,7 +26,7 @@ PLANS = [
     # plan-kill,storm`, run 0: 3 quick tries ended before the supervisor had the server
     # back), then, with 8 connect tries, "closed the connection before the reply was
     # complete (after 5 tries)": a run's own server now gets 16 tries of any kind.
-    FaultPlan("burst", tuple(Fault(at, "kill", target) for at, target in (
+    FaultPlan("burst", tuple(ChaosFault(at, "kill", target) for at, target in (
         (1.4, "scripted-llm"), (2.9, "scripted-llm"), (3.9, "coder-2"), (4.6, "coder-2"),
         (10.1, "scripted-llm"), (11.7, "coder-2"), (12.2, "coordinator")))),  # fmt: skip
     plan_for(1, 4, SPAN),  # the tmux server killed, resumed, killed again 2.3 s later, resumed

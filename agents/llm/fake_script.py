@@ -24,10 +24,10 @@ Api = Literal["ollama", "openai", "anthropic"]
 
 # The one demo: the scripted team `crewmux run` uses when no model server is configured.
 DEMO_SCRIPT = Path(__file__).resolve().parent.parent / "demo" / "team.toml"
-__all__ = ["DEMO_SCRIPT", "Script", "Rule", "Reply", "RuleBook", "RequestInfo", "count_tokens", "split_tokens", "load_script", "parse_script"]
+__all__ = ["DEMO_SCRIPT", "Script", "Rule", "ScriptedReply", "RuleBook", "RequestInfo", "count_tokens", "split_tokens", "load_script", "parse_script"]
 
 
-class Reply(BaseModel):
+class ScriptedReply(BaseModel):
     """What to answer and how: shared by rules and the default."""
 
     model_config = ConfigDict(extra="forbid")
@@ -48,7 +48,7 @@ class Reply(BaseModel):
         return json.dumps(self.reply, indent=2)
 
 
-class Rule(Reply):
+class Rule(ScriptedReply):
     """A reply chosen when every given condition holds."""
 
     role: str | None = None
@@ -77,7 +77,7 @@ class Script(BaseModel):
     ttft: float = Field(default=0.05, ge=0)
     strict_models: bool = Field(default=False, description="Answer 404 for a model not in `models`, as Ollama does")
     rules: list[Rule] = Field(default_factory=list)
-    default: Reply | None = None
+    default: ScriptedReply | None = None
 
     @field_validator("default", mode="before")
     @classmethod
@@ -137,7 +137,7 @@ class RuleBook:
     def __post_init__(self) -> None:
         self.uses = [0] * len(self.script.rules)
 
-    def choose(self, info: RequestInfo) -> tuple[int | None, Reply | None]:
+    def choose(self, info: RequestInfo) -> tuple[int | None, ScriptedReply | None]:
         """(rule index, reply): the first matching rule with uses left, else the default.
 
         The index is None when the default answers; the reply is None when nothing does.

@@ -30,7 +30,7 @@ from typing import Any, Iterator
 from crewmux.agents.llm.fake_script import (
     DEMO_SCRIPT,
     Api,
-    Reply,
+    ScriptedReply,
     RequestInfo,
     RuleBook,
     Script,
@@ -80,12 +80,12 @@ class FaultStorm:
             self.counts[kind] = self.counts.get(kind, 0) + 1
             return kind
 
-    def reply(self, kind: str) -> Reply:
+    def reply(self, kind: str) -> ScriptedReply:
         if kind == "garbage":
-            return Reply(reply="", fault="malformed_json", fault_after_tokens=0)
+            return ScriptedReply(reply="", fault="malformed_json", fault_after_tokens=0)
         if kind == "empty":
-            return Reply(reply="")
-        return Reply(reply="The storm ate this reply. " * 8, fault=kind, retry_after=self.retry_after)  # type: ignore[arg-type]
+            return ScriptedReply(reply="")
+        return ScriptedReply(reply="The storm ate this reply. " * 8, fault=kind, retry_after=self.retry_after)  # type: ignore[arg-type]
 
 
 @dataclass
@@ -95,7 +95,7 @@ class _Plan:
     api: Api
     model: str
     stream: bool
-    reply: Reply
+    reply: ScriptedReply
     content: list[str]
     thinking: list[str]
     prompt_tokens: int
@@ -379,7 +379,7 @@ class _Handler(BaseHTTPRequestHandler):
             think=think,
         )
 
-    def _plan(self, api: Api, body: dict[str, Any], info: RequestInfo, reply: Reply) -> _Plan:
+    def _plan(self, api: Api, body: dict[str, Any], info: RequestInfo, reply: ScriptedReply) -> _Plan:
         script = self.fake.script
         options = body.get("options") or {}
         prompt_tokens = count_tokens(info.text)
