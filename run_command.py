@@ -116,8 +116,12 @@ def cmd_run(args: argparse.Namespace) -> int:
     print(f"the team runs in tmux: `crewmux attach {run.run_id}` shows it")
     previous = signal.signal(signal.SIGTERM, _terminated)
     started = time.monotonic()
+    from crewmux.tui.notify import Notifier, state_alerts
+
+    # A bell (on a terminal, not into a log) and a desktop notification: a task given up, the end.
+    notifier = Notifier(stream=sys.stdout if sys.stdout.isatty() else None, wait=True)
     try:
-        runtime.wait(run, on_wake=_progress_printer(run, started))
+        runtime.wait(run, on_wake=_progress_printer(run, started, notifier))
     except KeyboardInterrupt:
         print("interrupted: stopping the team")
     finally:
@@ -126,7 +130,10 @@ def cmd_run(args: argparse.Namespace) -> int:
     from crewmux.agents.headless_progress import summary_line
 
     print(summary_line(_state(run), time.monotonic() - started))
-    return _verdict(run)
+    code = _verdict(run)
+    if (state := _state(run)) is not None:
+        notifier.ring(state_alerts(state, run.info().status))
+    return code
 
 
 def _state(run):
@@ -138,9 +145,10 @@ def _state(run):
         return None  # not written yet, or mid-replace: the next wake-up reads it again
 
 
-def _progress_printer(run, started: float):
+def _progress_printer(run, started: float, notifier=None):
     """For runtime.wait's wake-ups: one line per event that matters, as it happens."""
     from crewmux.agents.headless_progress import progress_lines
+    from crewmux.tui.notify import state_alerts
 
     seen = None
 
@@ -151,6 +159,8 @@ def _progress_printer(run, started: float):
             for line in progress_lines(seen, state):
                 print(f"[{time.monotonic() - started:5.0f}s] {line}", flush=True)
             seen = state
+            if notifier is not None:
+                notifier.ring(state_alerts(state))
 
     return show
 

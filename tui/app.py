@@ -13,6 +13,7 @@ from textual.message import Message
 from crewmux.config import Config
 from crewmux.protocol.rundir import RunDir
 from crewmux.tui.attach import AttachError, attach_argv
+from crewmux.tui.notify import Notifier, view_alerts
 from crewmux.tui.palette import TeamCommands
 from crewmux.tui.refusals import attach_refusal
 from crewmux.tui.screens.main import MainScreen
@@ -57,6 +58,7 @@ class DashboardApp(App[None]):
         # after the UI applied it: how late the screen is (bench/tui.py reports it).
         self.lag: deque[float] = deque(maxlen=LAG_SAMPLES)
         self._watching = False
+        self.notifier = Notifier()  # a bell and a desktop notification: the run ended, a task is stuck
 
     def get_default_screen(self) -> MainScreen:
         return MainScreen()
@@ -100,6 +102,7 @@ class DashboardApp(App[None]):
         batch = message.batch
         try:
             changes = self.view.apply(info=batch.info, plan=batch.plan, state=batch.state, events=batch.events)
+            self._alert(first=not self.view.loaded)
             self.view.loaded = True
             main = self.main
             main.show(changes, self.clock())
@@ -118,6 +121,13 @@ class DashboardApp(App[None]):
                 self.call_after_refresh(self._record_lag, written)
         finally:
             self.watcher.applied()
+
+    def _alert(self, first: bool) -> None:
+        alerts = view_alerts(self.view, self.clock())
+        if first:
+            self.notifier.seen(alerts)  # already so when the dashboard opened: nothing to ring for
+        elif self.notifier.ring(alerts):
+            self.bell()
 
     def _record_lag(self, written: list[float]) -> None:
         shown = time.time()
