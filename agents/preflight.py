@@ -9,43 +9,17 @@ are not asked: they do not exist yet.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from urllib.parse import urlsplit
 
-from crewmux.config import Config, model_api_key, model_endpoints
+from crewmux.config import Config
 from crewmux.workspace.doctor import DoctorCheck, llm_check
 from crewmux.workspace.writable import project_problem
 
 __all__ = ["preflight_lines", "project_problem", "server_checks"]
 
 
-def _origin(url: str) -> str:
-    parts = urlsplit(url)
-    return f"{parts.scheme}://{parts.netloc}".lower()
-
-
-def server_groups(config: Config, own: Iterable[str] = ()) -> dict[tuple[str, str], dict]:
-    """(provider, url) -> the models wanted there and by whom, their key and num_ctx; the
-    run's own servers (``own``: their URLs) and local engines it starts are left out."""
-    from crewmux.workspace.doctor_probe import configured_models
-
-    skip = {_origin(url) for url in own}
-    groups: dict[tuple[str, str], dict] = {}
-    for label, model in configured_models(config):
-        if model.provider == "local" and not model.base_urls:
-            continue
-        for url in model_endpoints(model):
-            if _origin(url) in skip:
-                continue
-            group = groups.setdefault((model.provider, url), {"key": None, "wanted": {}, "num_ctx": {}})
-            group["key"] = group["key"] or model_api_key(model)
-            group["wanted"].setdefault(model.model, []).append(label)
-            group["num_ctx"][model.model] = max(group["num_ctx"].get(model.model, 0), model.num_ctx)
-    return groups
-
-
 def server_checks(config: Config, own: Iterable[str] = ()) -> list[DoctorCheck]:
     """One check per model server the run will talk to but does not start itself."""
-    from crewmux.workspace.doctor_probe import endpoint_reply
+    from crewmux.workspace.doctor_probe import endpoint_reply, server_groups
 
     checks = []
     for (provider, url), group in server_groups(config, own).items():

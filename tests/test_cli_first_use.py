@@ -151,7 +151,7 @@ def test_a_server_that_does_not_answer_stops_the_run_before_the_team(git_project
 
 
 def test_preflight_skips_the_servers_the_run_starts_itself() -> None:
-    from crewmux.agents.preflight import server_groups
+    from crewmux.workspace.doctor_probe import server_groups
 
     config = Config.model_validate({"default": {"provider": "ollama", "base_urls": ["http://127.0.0.1:5555"]},
                                     "roles": {"qa": {"provider": "local", "model": "m"}}})

@@ -8,7 +8,9 @@ import os
 import shutil
 import subprocess
 import tempfile
+from collections.abc import Iterable
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import httpx
 
@@ -98,19 +100,20 @@ def chromium_probe(sandbox: Sandbox, workdir: Path) -> ToolProbe:
 
 
 def endpoint_reply(provider: str, url: str, api_key: str | None, models: list[str]) -> EndpointReply:
-    wire = get_wire(provider)
-    headers = wire.headers(api_key)
-    try:
-        response = httpx.get(wire.models_url(url), headers=headers, timeout=HTTP_TIMEOUT)
-    except httpx.HTTPError as exc:
-        return EndpointReply(False, error=f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__)
-    if response.status_code >= 400:
-        return EndpointReply(False, error=f"HTTP {response.status_code} from {wire.models_url(url)}")
-    try:
-        served = tuple(m.name for m in wire.parse_models(response.json()))
-    except (ValueError, AttributeError):
-        return EndpointReply(False, error="the model list is not valid JSON: is this the right URL?")
-    contexts = ollama_contexts(url, headers, models) if provider == "ollama" else {}
+    """The server's model list, asked once as the agents' client asks it (one implementation
+    of listing a server's models), and Ollama's context sizes."""
+    from crewmux.agents.llm.client import LLMClient
+    from crewmux.agents.llm.retry import RetryPolicy
+    from crewmux.agents.llm.types import LLMError
+
+    probe = ModelConfig(provider=provider, model=models[0] if models else "", base_urls=[url], api_key=api_key,  # type: ignore[arg-type]
+                        timeout_connect=HTTP_TIMEOUT, timeout_first_token=HTTP_TIMEOUT, timeout_total=HTTP_TIMEOUT)
+    with LLMClient(probe, retry=RetryPolicy(max_attempts=1), environ={}) as client:
+        try:
+            served = tuple(m.name for m in client.list_models())
+        except LLMError as exc:
+            return EndpointReply(False, error=str(exc))
+    contexts = ollama_contexts(url, get_wire(provider).headers(api_key), models) if provider == "ollama" else {}
     return EndpointReply(True, models=served, contexts=contexts)
 
 
@@ -138,19 +141,33 @@ def configured_models(config: Config) -> list[tuple[str, ModelConfig]]:
     return found
 
 
-def llm_checks(config: Config) -> list[DoctorCheck]:
-    # Group by endpoint so each server is asked once.
+def _origin(url: str) -> str:
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}".lower()
+
+
+def server_groups(config: Config, own: Iterable[str] = ()) -> dict[tuple[str, str], dict]:
+    """(provider, url) -> the models wanted there and by whom, their key and num_ctx, so each
+    server is asked once; the run's own servers (``own``: their URLs) and the local engines
+    a run starts itself (engine_probe checks those) are left out."""
+    skip = {_origin(url) for url in own}
     groups: dict[tuple[str, str], dict] = {}
     for label, model in configured_models(config):
         if model.provider == "local" and not model.base_urls:
-            continue  # the run starts this engine itself: engine_probe checks it
+            continue
         for url in model_endpoints(model):
+            if _origin(url) in skip:
+                continue
             group = groups.setdefault((model.provider, url), {"key": None, "wanted": {}, "num_ctx": {}})
             group["key"] = group["key"] or model_api_key(model)
             group["wanted"].setdefault(model.model, []).append(label)
             group["num_ctx"][model.model] = max(group["num_ctx"].get(model.model, 0), model.num_ctx)
+    return groups
+
+
+def llm_checks(config: Config) -> list[DoctorCheck]:
     checks = []
-    for (provider, url), group in groups.items():
+    for (provider, url), group in server_groups(config).items():
         reply = endpoint_reply(provider, url, group["key"], list(group["wanted"]))
         checks.append(llm_check(provider, url, group["wanted"], reply, group["num_ctx"]))
     return checks
