@@ -51,12 +51,28 @@ def _print_version(args: argparse.Namespace) -> int:
     return 0
 
 
+# Where a package's own description is not a sentence saying what the command does, the
+# one --help shows (kept here, beside the rule it follows, for packages this file cannot change).
+DESCRIPTIONS = {
+    "diff": "Show what a run changed: git diff of its branch (crewmux/RUN) from where it left your branch.",
+    "serve": "Run crewmux's embedded engine on a pulled model, OpenAI-compatible on loopback, for other tools and "
+             "for measurements (a run starts the same command as a service).",
+    "episodes": "Export the stored attempts (bench tasks and team runs) as JSONL: `crewmux episodes export --sft FILE` "
+                "for failed-then-fixed pairs, `--all FILE` for every episode.",
+    "doctor": "Check what crewmux needs here (tmux, git, the sandbox, the toolchains, the model servers, crewmux.toml): "
+              "each is 'ready' or 'MISSING' with the command that installs it. Exit code 0 when the essentials "
+              "(tmux, git, python3) are ready and crewmux.toml is valid.",
+}
+
+
 def _describe(sub: argparse._SubParsersAction) -> None:
-    """Every subcommand's --help opens with a sentence: its one-line help when it has no
-    description of its own, and no RST markup."""
+    """Every subcommand's --help opens with a sentence saying what it does: its one-line
+    help when it has no description of its own, and no RST markup."""
     helps = {action.dest: action.help for action in sub._choices_actions}
     for name, parser in sub.choices.items():
-        if parser.description:
+        if name in DESCRIPTIONS:
+            parser.description = DESCRIPTIONS[name]
+        elif parser.description:
             parser.description = parser.description.replace("``", "`")  # module docstrings are RST
         elif text := helps.get(name):
             parser.description = text[0].upper() + text[1:] + ("" if text.endswith(".") else ".")

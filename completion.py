@@ -164,6 +164,6 @@ def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("completion", help="print a shell completion script (bash, zsh or fish)",
                        description="Print a completion script for your shell: subcommands, their flags and run ids. "
                                    "bash: eval \"$(crewmux completion bash)\" in ~/.bashrc; zsh: the same with zsh in ~/.zshrc; "
-                                   "fish: crewmux completion fish > ~/.config/fish/completions/crewmux.fish")
+                                   "fish: crewmux completion fish > ~/.config/fish/completions/crewmux.fish.")
     p.add_argument("shell", choices=SHELLS, help="the shell to complete in")
     p.set_defaults(func=cmd_completion)

@@ -259,7 +259,7 @@ def register(sub: argparse._SubParsersAction) -> None:
         description="Serve scripted replies over HTTP; the first stdout line is 'fake-llm listening on URL'. Script format: docs/fake-llm.md.",
     )
     p.add_argument("--script", type=Path, help="JSON or TOML script (default: the built-in demo script)")
-    p.add_argument("--host", default="127.0.0.1")
+    p.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
     p.add_argument("--port", type=int, default=0, help="0 picks a free port (default)")
     p.add_argument("--tps", type=float, help="tokens per second (default: the script's, else 50; 0 = unpaced)")
     p.add_argument("--ttft", type=float, help="seconds before the first token (default: the script's, else 0.05)")
