@@ -216,3 +216,12 @@ if __name__ == "__main__":
         time.sleep(0.1)
     assert _processes_with(marker) == [], "a process of the server outlived its check"
     assert os.getpid() not in _processes_with(marker)
+
+
+def test_routes_whose_server_another_task_makes_are_not_checked_yet(tmp_path, sandbox):
+    files = tree(tmp_path / "w", {"index.html": "<form id='f'></form>\n"})
+    ctx = Context(tmp_path / "w", files, sandbox, timeout=60, pending=("server.py",))
+    (result,) = server.check(ctx, ROUTES)
+    assert result.status == "not_checked" and "other tasks make server.py" in result.detail
+    (result,) = server.check(Context(tmp_path / "w", files, sandbox, timeout=60), ROUTES)
+    assert result.status == "failed" and "no file starts a server" in result.detail

@@ -123,6 +123,9 @@ def check(ctx: Context, routes: list[str], spec: ServerSpec | None = None, wait:
     if not checks:
         return []
     spec = spec or _default_spec(ctx)
+    later = [f for f in ctx.pending if f.endswith((".py", ".js", ".mjs", ".cjs", ".php"))]
+    if spec is None and later:
+        return [CheckResult("server", "not_checked", f"not checked: the server is not there yet (other tasks make {', '.join(later)})")]
     if spec is None:
         return [CheckResult("server", "failed", "the contract has HTTP routes but no file starts a server "
                             "(a script that listens on the port in $PORT or its first argument, or a Flask/FastAPI app)")]
