@@ -36,6 +36,12 @@ def cmd_run(args: argparse.Namespace) -> int:
     if problem:
         print(f"crewmux run: {problem}", file=sys.stderr)
         return 2
+    import shutil
+
+    if shutil.which("tmux") is None:  # before the banner and the run directory, not a traceback after them
+        print("crewmux run: tmux is not installed, and every agent runs in a tmux pane: install it "
+              "(apt-get install tmux, dnf install tmux or brew install tmux); `crewmux doctor` checks the rest", file=sys.stderr)
+        return 2
     try:
         config = load_config(project, Path(args.config) if args.config else None)
     except ConfigError as exc:
