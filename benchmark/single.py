@@ -8,10 +8,10 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
-from string import Template
 
 from crewmux.agents.edit_format import parse_reply
 from crewmux.agents.llm.client import LLMClient
+from crewmux.agents.llm.prompt_template import fill_file
 from crewmux.agents.llm.types import ChatMessage, ChatRequest, LLMError, RequestMeta
 from crewmux.benchmark.checks import Checker
 from crewmux.benchmark.episodes import Episode
@@ -25,8 +25,9 @@ FENCE_WORDS = {"python": "python", "javascript": "javascript", "typescript": "ty
 
 
 def prompt(name: str, **values: object) -> str:
-    text = (PROMPTS / f"{name}.md").read_text()
-    return Template(text).safe_substitute({k: str(v) for k, v in values.items()})
+    """``prompts/<name>.md`` filled in; a name missing or unused is an error (the one syntax
+    of every crewmux prompt)."""
+    return fill_file(PROMPTS / f"{name}.md", **values)
 
 
 def whole_file(path: str, content: str, language: str) -> str:
