@@ -20,7 +20,7 @@ from crewmux.agents.llm.client import LLMClient
 from crewmux.agents.llm.schema_forms import JSON_OBJECT_SCHEMA, JSON_SCHEMA
 from crewmux.agents.llm.types import ChatMessage, ChatRequest, ChatResult
 from crewmux.engine.process import EngineProcess
-from crewmux.engine.server import engine_missing
+from crewmux.engine.server import LLAMA_CPP_PYTHON, engine_missing
 from crewmux.engine.store import ModelStore
 from crewmux.protocol.plan import MAX_TASKS, PlanReply
 from crewmux.protocol.rundir import list_runs
@@ -44,7 +44,9 @@ def _needs_engine() -> None:
 def engine(tmp_path_factory: pytest.TempPathFactory):
     _needs_engine()
     log = tmp_path_factory.mktemp("engine") / "engine.log"
-    with EngineProcess.start(MODEL, n_ctx=4096, log_path=log) as running:
+    # These tests pin llama-cpp-python's server's own behaviour (its 500 on json_schema, no
+    # usage in streams); llama-server, which a run prefers when built, has its own test file.
+    with EngineProcess.start(MODEL, n_ctx=4096, log_path=log, backend=LLAMA_CPP_PYTHON) as running:
         yield running
 
 
@@ -186,7 +188,8 @@ def test_a_headless_team_run_on_the_engine_ends_with_a_verdict(git_project: Path
     assert coder and coder[0]["provider"] == "local" and "reply" in coder[0]
     for name in ("coordinator", "cto", "coder-1", "qa"):
         assert "Traceback" not in run.log(name).read_text(), name
-    engine_argv = f"serve\0{MODEL}\0--port\0{port}\0"
+    # Either engine: `crewmux serve` runs llama-cpp-python's server, or becomes llama-server (exec).
+    engine_argv = f"--port\0{port}\0"
     deadline = time.monotonic() + 20
     while processes_with(engine_argv) and time.monotonic() < deadline:
         time.sleep(0.5)
