@@ -36,6 +36,12 @@ def cmd_run(args: argparse.Namespace) -> int:
     if problem:
         print(f"crewmux run: {problem}", file=sys.stderr)
         return 2
+    busy = [] if args.force else _live_runs(project)
+    if busy:
+        print(f"crewmux run: run {busy[0]} of this project is still going (its agents wrote in the last "
+              f"{LIVE_SECONDS:.0f} s); two teams share the model server and slow each other: watch it "
+              f"(`crewmux dashboard {busy[0]}`), stop it (`crewmux stop {busy[0]}`), or start anyway with --force", file=sys.stderr)
+        return 2
     import shutil
 
     if shutil.which("tmux") is None:  # before the banner and the run directory, not a traceback after them
@@ -212,6 +218,27 @@ def _model_source(config, *, config_file: bool, force_scripted: bool):
     return config, [Service(name="scripted-llm", argv=argv, url=scripted.base_urls[0])]
 
 
+LIVE_SECONDS = 30.0  # agents heartbeat every 2 s: this much silence means no team is at work
+
+
+def _live_runs(project: Path, now: float | None = None) -> list[str]:
+    """Unfinished runs whose agents are at work: an event log written in the last
+    LIVE_SECONDS (a run that died unfinished is only noted, not refused)."""
+    from crewmux.protocol.rundir import list_runs
+
+    now = time.time() if now is None else now
+    unfinished = set(_unfinished_runs(project))
+    live = []
+    for run in list_runs(project):
+        try:
+            newest = max((p.stat().st_mtime for p in run.events_dir.glob("*.jsonl")), default=0.0)
+        except OSError:
+            continue
+        if run.run_id in unfinished and now - newest < LIVE_SECONDS:
+            live.append(run.run_id)
+    return live
+
+
 def _unfinished_runs(project: Path) -> list[str]:
     from crewmux.protocol.rundir import list_runs
 
@@ -262,6 +289,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--wall", type=float, help="wall-time budget in seconds (default: the config's)")
     p.add_argument("--scripted", action="store_true", help="use the built-in scripted model (a demo) whatever is configured")
     p.add_argument("--no-check", action="store_true", help="start the team without first asking the model servers whether they answer")
+    p.add_argument("--force", action="store_true", help="start even while another run of this project is at work")
     p.set_defaults(func=cmd_run)
 
 

@@ -64,3 +64,26 @@ def test_without_tmux_run_says_to_install_it_before_anything_starts(git_project:
     assert done.returncode == 2 and "tmux is not installed" in done.stderr and "apt-get install tmux" in done.stderr
     assert "Traceback" not in done.stderr and "SCRIPTED MODEL" not in done.stdout
     assert list_runs(git_project) == []
+
+
+def test_a_second_run_is_refused_while_another_is_at_work_unless_forced(git_project: Path, tmp_path: Path) -> None:
+    from crewmux.protocol.events import EventLog
+
+    going = RunDir.create(git_project, "an earlier brief", build_agents(1, 1))
+    going.update_info(status="running")
+    log = EventLog(going.events("coder-1"), "coder-1")
+    log.emit("heartbeat", status="writing")
+    log.close()
+    env = {k: v for k, v in os.environ.items() if k not in SERVER_VARIABLES}
+    done = subprocess.run([sys.executable, "-m", "crewmux", "run", "--headless", "--scripted", "x"], cwd=git_project, env=env,
+                          capture_output=True, text=True, timeout=60)
+    assert done.returncode == 2, done.stdout + done.stderr
+    assert f"run {going.run_id} of this project is still going" in done.stderr and "--force" in done.stderr
+    assert "SCRIPTED MODEL" not in done.stdout and len(list_runs(git_project)) == 1
+    # --force passes that check: without tmux on PATH the next one stops it, so no team starts here.
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    (bin_dir / "git").symlink_to(subprocess.run(["sh", "-c", "command -v git"], capture_output=True, text=True).stdout.strip())
+    forced = subprocess.run([sys.executable, "-m", "crewmux", "run", "--headless", "--scripted", "--force", "x"], cwd=git_project,
+                            env=env | {"PATH": str(bin_dir)}, capture_output=True, text=True, timeout=60)
+    assert forced.returncode == 2 and "tmux is not installed" in forced.stderr and "still going" not in forced.stderr
