@@ -97,7 +97,12 @@ def cmd_bench(args: argparse.Namespace) -> int:
     modes = list(dict.fromkeys(args.mode or ["single"]))
     opts = BenchOptions(suite=suite, entries=entries, modes=modes, out=Path(args.out), tries=args.tries, episodes=episodes,
                         coders=args.coders, team_wall=args.team_wall, tasks=args.task)
-    print(f"bench {suite.name}: {len(suite.tasks)} tasks x {len(entries)} model(s) x {', '.join(modes)}; "
+    unknown = sorted(set(args.task) - {t.id for t in suite.tasks})
+    if unknown:
+        print(f"crewmux bench: no task {', '.join(unknown)} in {suite.name}; `crewmux bench --list` shows the suites", file=sys.stderr)
+        return 2
+    count = len(set(args.task)) if args.task else len(suite.tasks)
+    print(f"bench {suite.name}: {count} tasks x {len(entries)} model(s) x {', '.join(modes)}; "
           f"results in {opts.out}", file=sys.stderr)
     import signal
 

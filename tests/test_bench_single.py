@@ -211,3 +211,9 @@ def test_a_failure_of_the_bench_itself_is_infrastructure_and_the_bench_goes_on(t
     assert summary["tasks"] == 1 and summary["passed"] == 1 and summary["infrastructure_failures"] == 1
     broken = next(r for r in results_of(tmp_path / "out") if r["task"] == "add-numbers")
     assert "the bench itself failed: OSError: No space left on device" in broken["tries"][0]["output"]
+
+
+def test_an_unknown_task_id_is_refused_before_anything_runs(tmp_path: Path, capsys):
+    code, out = bench(tmp_path, "http://127.0.0.1:9", FIXTURES, "--task", "add-numbrs")
+    assert code == 2 and not out.exists()
+    assert "no task add-numbrs in" in capsys.readouterr().err
