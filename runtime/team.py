@@ -435,8 +435,14 @@ class TeamRuntime:
         raise TeamError(f"run {run.run_id} has no agent {name!r}; its agents: {names}")
 
     def _require_session(self, run: RunDir) -> None:
-        if not self.session_exists(run):
-            raise TeamError(f"run {run.run_id} has no tmux session on socket {self.socket_name!r}: `crewmux resume {run.run_id}` brings it back")
+        if self.session_exists(run):
+            return
+        status = run.info().status
+        if status in FINAL_STATUSES - {"stopped"}:
+            # Resume refuses a finished run: advice to resume it would be stale.
+            raise TeamError(f"run {run.run_id} has finished ({status}); its panes are gone. "
+                            f"`crewmux logs {run.run_id}` shows what the agents did, `crewmux diff {run.run_id}` what they built")
+        raise TeamError(f"run {run.run_id} has no tmux session on socket {self.socket_name!r}: `crewmux resume {run.run_id}` brings it back")
 
 
 def stop_team(runtime: TeamRuntime, run: RunDir, *, timeout: float, sender: str) -> list[str]:

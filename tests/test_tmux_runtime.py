@@ -295,6 +295,14 @@ def test_attach_selects_and_zooms_the_agent_pane_with_or_without_outer_tmux(git_
     assert rt.session_exists(run)
 
 
+def test_attach_on_a_finished_run_gives_no_advice_to_resume_it(git_project: Path, socket_name: str) -> None:
+    run = make_run(git_project, None, coders=1)
+    run.update_info(status="succeeded", reason="all 1 tasks passed")
+    finished = cli("attach", run.run_id, "-C", str(git_project))
+    assert finished.returncode == 1 and "has finished (succeeded)" in finished.stderr
+    assert "resume" not in finished.stderr and f"crewmux logs {run.run_id}" in finished.stderr
+
+
 def test_a_hung_agent_is_killed_and_restarted_and_finishes_its_task(git_project: Path, socket_name: str) -> None:
     run = make_run(git_project, None, coders=1)
     rt = TeamRuntime(
