@@ -28,6 +28,7 @@ def test_the_diff_of_a_merge_commit_shows_the_lines_it_brought(git_project: Path
     text = commit_diff(git_project, merge)
     assert "merge t1" in text and "fib.py" in text
     assert "+def fib(n):" in text and "+    return n if n < 2" in text
+    assert commit_diff(git_project, "0" * 40).startswith("no diff for 0000")  # said, not raised into the UI
 
 
 # -- no "sent" toast for what the receiver would refuse ---------------------------------

@@ -168,6 +168,22 @@ def reset_branch(worktree: Path, commit: str) -> None:
     git(worktree, "clean", "-q", "-fdx")
 
 
+def show_commit(cwd: Path, commit: str, timeout: float = 30) -> str:
+    """A commit's message, stat and patch. A task's work lands as a merge commit, whose plain
+    ``git show`` is a combined diff (empty when the merge was clean): it is shown against
+    its first parent, the lines it brought. GitError when git cannot show it."""
+    args = ["show", "--diff-merges=first-parent", "--stat", "--patch", "--no-color", "--format=commit %H%n%n    %s%n", commit, "--"]
+    try:
+        proc = subprocess.run(["git", *args], cwd=cwd, env=_env(), capture_output=True, text=True, errors="replace", timeout=timeout)
+    except FileNotFoundError as exc:
+        raise GitError("git is not installed, so the diff cannot be shown") from exc
+    except subprocess.TimeoutExpired as exc:
+        raise GitError(f"git show {commit} took over {timeout:.0f} s; run it yourself in {cwd}") from exc
+    if proc.returncode != 0:
+        raise GitError(f"no diff for {commit}: {proc.stderr.strip() or 'git show failed'}")
+    return proc.stdout
+
+
 def show_file(cwd: Path, ref: str, path: str) -> str | None:
     return show_files(cwd, ref, [path])[path]
 
