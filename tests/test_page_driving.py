@@ -12,7 +12,7 @@ import pytest
 
 from crewmux.workspace.sandbox import Sandbox
 from crewmux.workspace.validators import Context, review_checks, server, web
-from crewmux.workspace.validators.server import page_results
+from crewmux.workspace.validators.server import database_results, page_results
 
 pytestmark = pytest.mark.timeout(180)
 GUESTBOOK = Path(__file__).parent.parent / "benchmark" / "suites" / "graduation" / "grad-guestbook-app" / "solution" / "app.py"
@@ -137,8 +137,10 @@ def test_failed_requests_and_page_errors_are_findings(tmp_path, sandbox):
 def test_page_results_pure():
     report = {"form": True, "submitted": True, "changed": True, "filled": {"name": "Name x1"}, "shows": ["Name x1"],
               "console_errors": [], "page_errors": [], "failed_requests": [], "origin": "http://127.0.0.1:1", "screenshot": "/a.png"}
-    (page,) = page_results(report, None)
+    (page,) = page_results(report)
     assert page.status == "passed" and page.detail == "filled name and submitted; the page shows Name x1; screenshot /a.png"
-    results = page_results({**report, "changed": False}, {"databases": ["app.db"], "stored_in": []})
-    assert [r.status for r in results] == ["failed", "failed"]
-    assert page_results({"missing": "playwright"}, None)[0].status == "not_checked"
+    assert page_results({**report, "changed": False})[0].status == "failed"
+    assert page_results({"missing": "playwright"})[0].status == "not_checked"
+    assert database_results({"databases": ["app.db"], "stored_in": [], "sent": ["Name x1"]})[0].detail == \
+        "what was sent (Name x1) is in none of app.db"
+    assert database_results({"databases": [], "stored_in": []}) == [] and database_results(None) == []

@@ -225,3 +225,41 @@ def test_routes_whose_server_another_task_makes_are_not_checked_yet(tmp_path, sa
     assert result.status == "not_checked" and "other tasks make server.py" in result.detail
     (result,) = server.check(Context(tmp_path / "w", files, sandbox, timeout=60), ROUTES)
     assert result.status == "failed" and "no file starts a server" in result.detail
+
+
+SQLITE_API = """import json, sqlite3, sys
+from http.server import BaseHTTPRequestHandler, HTTPServer
+
+
+class Handler(BaseHTTPRequestHandler):
+    def do_POST(self):
+        data = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+        with sqlite3.connect("notes.db") as db:
+            db.execute("CREATE TABLE IF NOT EXISTS notes (id INTEGER PRIMARY KEY, text TEXT)")
+            db.execute("INSERT INTO notes (text) VALUES (?)", (STORED,))
+        body = json.dumps({"id": 1, "text": data["text"]}).encode()
+        self.send_response(201)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args):
+        pass
+
+
+if __name__ == "__main__":
+    HTTPServer(("127.0.0.1", int(sys.argv[1])), Handler).serve_forever()
+"""
+
+
+def test_what_the_requests_send_is_read_back_from_the_apps_sqlite_file(tmp_path, sandbox):
+    routes = ['POST /notes {"text": "remember the milk"} -> 201 {id: int, text: "remember the milk"}']
+    files = tree(tmp_path / "good", {"server.py": SQLITE_API.replace("STORED", 'data["text"]')})
+    results = {r.name: r for r in server.check(Context(tmp_path / "good", files, sandbox, timeout=60), routes)}
+    assert results["database"].status == "passed" and "notes.db (table notes)" in results["database"].detail
+    assert not (tmp_path / "good" / "notes.db").exists()
+    files = tree(tmp_path / "bad", {"server.py": SQLITE_API.replace("STORED", '"?"')})
+    results = {r.name: r for r in server.check(Context(tmp_path / "bad", files, sandbox, timeout=60), routes)}
+    assert results["HTTP POST /notes"].status == "passed"
+    assert results["database"].status == "failed" and "(remember the milk) is in none of notes.db" in results["database"].detail

@@ -160,8 +160,12 @@ def main():
                 report["exited_early"] = proc.poll() is not None
         finally:
             report["stopped"] = stop(proc)
+    sent = list(spec.get("values", []))
     if report.get("page") and report["page"].get("filled"):
-        report["database"] = stored(list(report["page"]["filled"].values()), spec.get("cwd") or ".")
+        sent += list(report["page"]["filled"].values())
+    if sent:
+        report["database"] = stored(sent, spec.get("cwd") or ".")
+        report["database"]["sent"] = sent
     with open(log_path, "rb") as log:
         data = log.read()
     report["output"] = data[-6000:].decode("utf-8", "replace")

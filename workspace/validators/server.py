@@ -91,11 +91,18 @@ def _json(path: Path) -> dict[str, Any]:
     return data if isinstance(data, dict) else {}
 
 
+def sent_values(checks: list[RouteCheck]) -> list[str]:
+    """The texts the accepted requests send: what a database behind them should hold."""
+    return [v for c in checks if c.status < 400 and isinstance(c.body, dict) for v in c.body.values()
+            if isinstance(v, str) and len(v) > 3]
+
+
 def serve(ctx: Context, spec: ServerSpec, requests: list[dict[str, Any]], page: dict[str, Any] | None = None,
-          wait: float = WAIT_SECONDS) -> tuple[dict[str, Any] | None, str]:
-    """Run serve.py in the sandbox; (its report, or None when it could not run; its raw output)."""
+          wait: float = WAIT_SECONDS, values: list[str] | None = None) -> tuple[dict[str, Any] | None, str]:
+    """Run serve.py in the sandbox; (its report, or None when it could not run; its raw output).
+    ``values``: texts looked for in the tree's SQLite files once the server has stopped."""
     payload = {"command": spec.command, "env": spec.env, "wait": wait, "requests": requests, "page": page,
-               "own_network": bool(getattr(ctx.sandbox, "bwrap_ok", False)), "cwd": str(ctx.root)}
+               "own_network": bool(getattr(ctx.sandbox, "bwrap_ok", False)), "cwd": str(ctx.root), "values": values or []}
     env = {**python_env(), "PATH": f"{Path(sys.executable).parent}:/usr/local/bin:/usr/bin:/bin", **spec.env,
            "HOME": "/tmp", "XDG_CONFIG_HOME": "/tmp", "XDG_CACHE_HOME": "/tmp"}
     argv = [sys.executable, str(SERVE), json.dumps(payload)]
@@ -137,14 +144,16 @@ def check(ctx: Context, routes: list[str], spec: ServerSpec | None = None, wait:
     drive = _page_spec(ctx, label) if page else None
     before = _tree_files(ctx.root)
     try:
-        report, output = serve(ctx, spec, [c.as_spec() for c in checks], page=drive, wait=wait)
+        report, output = serve(ctx, spec, [c.as_spec() for c in checks], page=drive, wait=wait, values=sent_values(checks))
     finally:
         _remove_new(ctx.root, before)  # what the app wrote while checked (its database) is not the code
     results = server_results(checks, report, output)
     if drive is None and page:
         results.append(not_installed("page in chromium", "chromium"))
     elif report and report.get("page"):
-        results += page_results(report["page"], report.get("database"), ctx.pending)
+        results += page_results(report["page"], ctx.pending)
+    if report and report.get("port") is not None:
+        results += database_results(report.get("database"))
     return results
 
 
@@ -171,8 +180,8 @@ def _page_spec(ctx: Context, label: str) -> dict[str, Any] | None:
             "token": secrets.token_hex(3)}
 
 
-def page_results(page: dict[str, Any], database: dict[str, Any] | None, pending: tuple[str, ...] = ()) -> list[CheckResult]:
-    """The page driven in Chromium, and what the tree's SQLite files hold afterwards (pure)."""
+def page_results(page: dict[str, Any], pending: tuple[str, ...] = ()) -> list[CheckResult]:
+    """The page driven in Chromium (pure)."""
     if page.get("missing"):
         return [not_installed("page in chromium", page["missing"])]
     name = "page: fill and submit the form" if page.get("form") else "page in chromium"
@@ -184,16 +193,21 @@ def page_results(page: dict[str, Any], database: dict[str, Any] | None, pending:
     shot = f"; screenshot {page['screenshot']}" if page.get("screenshot") else ""
     shown = f"; the page shows {', '.join(page['shows'])}" if page.get("shows") else ""
     what = f"filled {', '.join(filled)} and submitted{shown}" if page.get("submitted") else "loaded"
-    results = [CheckResult(name, "failed", f"{len(findings)} problem(s): {what}{shot}", findings) if findings
-               else CheckResult(name, "passed", f"{what}{shot}")]
-    if database and database.get("databases"):
-        files = ", ".join(database["databases"])
-        if database.get("stored_in"):
-            results.append(CheckResult("database", "passed", f"what the form sent is stored: {', '.join(database['stored_in'])}"))
-        elif filled:
-            results.append(CheckResult("database", "failed", f"what the form sent ({', '.join(filled.values())}) is in none of {files}",
-                                       [Finding(database["databases"][0], None, "the submitted values were not stored")]))
-    return results
+    if findings:
+        return [CheckResult(name, "failed", f"{len(findings)} problem(s): {what}{shot}", findings)]
+    return [CheckResult(name, "passed", f"{what}{shot}")]
+
+
+def database_results(database: dict[str, Any] | None) -> list[CheckResult]:
+    """Whether the tree's SQLite files hold what the requests and the form sent (pure);
+    nothing when the app keeps no SQLite file."""
+    if not database or not database.get("databases"):
+        return []
+    if database.get("stored_in"):
+        return [CheckResult("database", "passed", f"what was sent is stored: {', '.join(database['stored_in'])}")]
+    sent = ", ".join(database.get("sent", []))
+    return [CheckResult("database", "failed", f"what was sent ({sent}) is in none of {', '.join(database['databases'])}",
+                        [Finding(database["databases"][0], None, "the values sent by the form or the requests were not stored")])]
 
 
 def _default_spec(ctx: Context) -> ServerSpec | None:
