@@ -1,8 +1,8 @@
-"""Run the embedded engine, with EngineSettings: llama.cpp's own llama-server when it is
-built (engine/llama_server.py: parallel slots, so a team's streams are batched), else
-llama.cpp through llama-cpp-python's OpenAI-compatible server in this process. This is the
-one place that chooses the backend; ``crewmux serve`` and a run's engine service both end
-up here. ``CREWMUX_ENGINE=llama-cpp-python`` or ``=llama-server`` forces one."""
+"""Run the embedded engine, with EngineSettings: llama.cpp through llama-cpp-python's
+OpenAI-compatible server in this process, or llama.cpp's own llama-server when it is built
+(engine/llama_server.py: parallel slots, so a team's streams are batched) and chosen. This
+is the one place that chooses the backend; ``crewmux serve`` and a run's engine service
+both end up here. ``CREWMUX_ENGINE=llama-cpp-python`` or ``=llama-server`` forces one."""
 
 from __future__ import annotations
 
@@ -14,6 +14,10 @@ from crewmux.engine.settings import EngineSettings
 ENGINE_VARIABLE = "CREWMUX_ENGINE"
 LLAMA_SERVER = "llama-server"
 LLAMA_CPP_PYTHON = "llama-cpp-python"
+# Whether a built llama-server is what runs when CREWMUX_ENGINE is unset. Not yet: the
+# decision waits for bench/engine.py's figures on this machine (docs/performance.md,
+# docs/decisions.md); until then llama-server runs only when asked for by name.
+PREFER_LLAMA_SERVER = False
 
 GPU_HINT = (
     "with an NVIDIA GPU: CMAKE_ARGS=\"-DGGML_CUDA=on\" pip install --force-reinstall --no-cache-dir 'llama-cpp-python[server]'; "
@@ -48,13 +52,14 @@ def llama_cpp_python_missing() -> str | None:
 
 
 def chosen_backend() -> str:
-    """Which engine ``serve`` runs: llama-server when built (or forced), else llama-cpp-python."""
+    """Which engine ``serve`` runs: the one CREWMUX_ENGINE names, else llama-server when it is
+    built and preferred, else llama-cpp-python."""
     from crewmux.engine.llama_server import find_binary
 
     forced = os.environ.get(ENGINE_VARIABLE, "")
     if forced in (LLAMA_SERVER, LLAMA_CPP_PYTHON):
         return forced
-    return LLAMA_SERVER if find_binary() else LLAMA_CPP_PYTHON
+    return LLAMA_SERVER if PREFER_LLAMA_SERVER and find_binary() else LLAMA_CPP_PYTHON
 
 
 def serve(settings: EngineSettings) -> None:

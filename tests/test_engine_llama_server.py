@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from crewmux.engine import llama_server
+from crewmux.engine import llama_server, server
 from crewmux.engine.llama_server import (BuildError, Layout, build, cache_root, configure_argv, extract_llama_cpp, find_binary,
                                          server_argv, tools_missing)
 from crewmux.engine.server import ENGINE_VARIABLE, LLAMA_CPP_PYTHON, LLAMA_SERVER, chosen_backend
@@ -127,14 +127,20 @@ def test_llama_server_gets_a_whole_context_per_slot_prefix_reuse_and_no_key(tmp_
     assert KEY not in " ".join(argv) and "--api-key" not in argv
 
 
-def test_the_backend_is_llama_server_when_built_unless_forced(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_the_backend_is_llama_server_when_built_and_preferred_or_named(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
     monkeypatch.delenv(ENGINE_VARIABLE, raising=False)
+    monkeypatch.setattr(server, "PREFER_LLAMA_SERVER", True)
     assert chosen_backend() == LLAMA_CPP_PYTHON  # nothing built
     _fake_binary(Layout.default())
     assert chosen_backend() == LLAMA_SERVER
     monkeypatch.setenv(ENGINE_VARIABLE, LLAMA_CPP_PYTHON)
     assert chosen_backend() == LLAMA_CPP_PYTHON
+    monkeypatch.setattr(server, "PREFER_LLAMA_SERVER", False)
+    monkeypatch.delenv(ENGINE_VARIABLE)
+    assert chosen_backend() == LLAMA_CPP_PYTHON  # built, not preferred: only by name
+    monkeypatch.setenv(ENGINE_VARIABLE, LLAMA_SERVER)
+    assert chosen_backend() == LLAMA_SERVER
 
 
 def test_crewmux_serve_becomes_llama_server_with_the_key_in_its_environment(tmp_path: Path) -> None:
@@ -149,8 +155,8 @@ def test_crewmux_serve_becomes_llama_server_with_the_key_in_its_environment(tmp_
     model.write_bytes(b"GGUF")
     key_file = tmp_path / "key"
     key_file.write_text(KEY + "\n")
-    env = {k: v for k, v in os.environ.items() if k not in (ENGINE_VARIABLE, "LLAMA_API_KEY")}
-    env["XDG_CACHE_HOME"] = str(cache)
+    env = {k: v for k, v in os.environ.items() if k != "LLAMA_API_KEY"}
+    env.update({"XDG_CACHE_HOME": str(cache), ENGINE_VARIABLE: LLAMA_SERVER})
     process = subprocess.Popen([sys.executable, "-m", "crewmux", "serve", str(model), "--port", "4343", "--threads", "2",
                                 "--api-key-file", str(key_file)], env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     out, _ = process.communicate(timeout=60)
