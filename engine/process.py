@@ -25,8 +25,14 @@ class EngineError(RuntimeError):
 
 
 def serve_argv(model: str, *, port: int, n_ctx: int = DEFAULT_CTX, threads: int | None = None,
-               api_key_file: Path | None = None, gpu_layers: int = 0, prompt_cache: bool = False) -> list[str]:
-    """The command that runs the engine (``crewmux serve``), as a run's service starts it."""
+               api_key_file: Path | None = None, gpu_layers: int = 0, prompt_cache: bool = False,
+               backend: str | None = None) -> list[str]:
+    """The command that runs the engine (``crewmux serve``), as a run's service starts it.
+
+    ``backend``: an engine by name (else CREWMUX_ENGINE of the caller: a tmux service does
+    not inherit the caller's environment, so the choice travels on the command line)."""
+    from crewmux.engine.server import ENGINE_VARIABLE
+
     argv = [sys.executable, "-m", "crewmux", "serve", model, "--port", str(port), "--ctx", str(n_ctx),
             "--threads", str(threads or default_threads(os.cpu_count()))]
     if api_key_file is not None:
@@ -35,6 +41,9 @@ def serve_argv(model: str, *, port: int, n_ctx: int = DEFAULT_CTX, threads: int 
         argv += ["--gpu-layers", str(gpu_layers)]
     if prompt_cache:
         argv.append("--prompt-cache")
+    backend = backend or os.environ.get(ENGINE_VARIABLE)
+    if backend:
+        argv += ["--engine", backend]
     return argv
 
 
@@ -78,14 +87,11 @@ class EngineProcess:
         """``backend``: "llama-server" or "llama-cpp-python" to force one (the bench
         compares them); None: llama-server when built, as a run chooses."""
         from crewmux.agents.llm.model_source import free_loopback_port
-        from crewmux.engine.server import ENGINE_VARIABLE
 
         port = port or free_loopback_port()
         key = new_key()
-        argv = serve_argv(model, port=port, n_ctx=n_ctx, threads=threads, prompt_cache=prompt_cache)
+        argv = serve_argv(model, port=port, n_ctx=n_ctx, threads=threads, prompt_cache=prompt_cache, backend=backend)
         env = {**os.environ, KEY_VARIABLE: key}
-        if backend is not None:
-            env[ENGINE_VARIABLE] = backend
         log: IO[bytes] | int = subprocess.DEVNULL
         if log_path is not None:
             log_path.parent.mkdir(parents=True, exist_ok=True)

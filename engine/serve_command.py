@@ -12,11 +12,13 @@ from pathlib import Path
 def cmd_serve(args: argparse.Namespace) -> int:
     from crewmux.agents.llm.model_source import free_loopback_port
     from crewmux.engine.process import KEY_VARIABLE
-    from crewmux.engine.server import EngineMissing, engine_missing, serve
+    from crewmux.engine.server import ENGINE_VARIABLE, EngineMissing, engine_missing, serve
     from crewmux.engine.settings import EngineSettings, default_threads
     from crewmux.engine.store import ModelNotFound, ModelStore, resolve_model_file
     from crewmux.protocol.run_secrets import SecretsError, endpoint_key
 
+    if args.engine:
+        os.environ[ENGINE_VARIABLE] = args.engine  # chosen_backend reads it
     missing = engine_missing()
     if missing:
         print(f"crewmux serve: {missing}", file=sys.stderr)
@@ -60,6 +62,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--ctx", type=int, default=DEFAULT_CTX, help=f"context window in tokens (default {DEFAULT_CTX})")
     p.add_argument("--threads", type=int, help="CPU threads (default: every core)")
     p.add_argument("--gpu-layers", type=int, default=0, help="layers on the GPU when the engine was built with one (-1: all)")
+    p.add_argument("--engine", choices=("llama-cpp-python", "llama-server"),
+                   help="which engine (default: $CREWMUX_ENGINE, else the preferred one, docs/performance.md; llama-server "
+                        "must be built: python3 -m crewmux.engine.llama_server build)")
     p.add_argument("--prompt-cache", action="store_true",
                    help="llama-cpp-python only: keep several prompts' KV states in RAM (llama-server's slots always keep theirs)")
     p.add_argument("--api-key-file", help="require the key in this file (a run's secrets.json or a file with the key)")

@@ -18,6 +18,7 @@ import pytest
 from crewmux.engine import llama_server, server
 from crewmux.engine.llama_server import (BuildError, Layout, build, cache_root, configure_argv, extract_llama_cpp, find_binary,
                                          server_argv, tools_missing)
+from crewmux.engine.process import serve_argv
 from crewmux.engine.server import ENGINE_VARIABLE, LLAMA_CPP_PYTHON, LLAMA_SERVER, chosen_backend
 from crewmux.engine.settings import EngineSettings
 
@@ -155,10 +156,11 @@ def test_crewmux_serve_becomes_llama_server_with_the_key_in_its_environment(tmp_
     model.write_bytes(b"GGUF")
     key_file = tmp_path / "key"
     key_file.write_text(KEY + "\n")
-    env = {k: v for k, v in os.environ.items() if k != "LLAMA_API_KEY"}
-    env.update({"XDG_CACHE_HOME": str(cache), ENGINE_VARIABLE: LLAMA_SERVER})
-    process = subprocess.Popen([sys.executable, "-m", "crewmux", "serve", str(model), "--port", "4343", "--threads", "2",
-                                "--api-key-file", str(key_file)], env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    env = {k: v for k, v in os.environ.items() if k not in ("LLAMA_API_KEY", ENGINE_VARIABLE)}
+    env["XDG_CACHE_HOME"] = str(cache)
+    argv = serve_argv(str(model), port=4343, threads=2, api_key_file=key_file, backend=LLAMA_SERVER)
+    assert argv[argv.index("--engine") + 1] == LLAMA_SERVER
+    process = subprocess.Popen(argv, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     out, _ = process.communicate(timeout=60)
     assert process.returncode == 0, out
     got = json.loads(seen.read_text())
@@ -175,3 +177,12 @@ def test_forcing_llama_server_when_it_is_not_built_says_how_to_build(tmp_path: P
     result = subprocess.run([sys.executable, "-m", "crewmux", "serve", str(model), "--port", "4344"], env=env,
                             capture_output=True, text=True, timeout=60)
     assert result.returncode == 2 and "python3 -m crewmux.engine.llama_server build" in result.stderr
+
+
+def test_the_callers_engine_choice_travels_on_the_services_command_line(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A run's engine is a tmux service, which does not get the caller's environment."""
+    monkeypatch.delenv(ENGINE_VARIABLE, raising=False)
+    assert "--engine" not in serve_argv("qwen2.5-coder:0.5b", port=1)
+    monkeypatch.setenv(ENGINE_VARIABLE, LLAMA_SERVER)
+    argv = serve_argv("qwen2.5-coder:0.5b", port=1)
+    assert argv[argv.index("--engine") + 1] == LLAMA_SERVER
