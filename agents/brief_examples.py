@@ -156,10 +156,12 @@ def python_example_tests(examples: list[CallExample], module: str) -> str:
         lines += ["", f"def test_brief_example_{number}():"]
         if example.raises:
             lines += [f"    with pytest.raises({example.raises}):", f"        {example.call}"]
-        elif _has_float(example.expected):
-            lines.append(f"    assert {example.call} == pytest.approx({example.expected})")
-        else:
-            lines.append(f"    assert {example.call} == {example.expected}")
+            continue
+        # The message is what the coder's model reads on a retry: the call, what it gave,
+        # what the brief says, in one sentence a small model can act on.
+        expected = f"pytest.approx({example.expected})" if _has_float(example.expected) else example.expected
+        said = f'{example.call + " returned "!r} + repr(actual) + {"; the brief says it returns " + example.expected!r}'
+        lines += [f"    actual = {example.call}", f"    assert actual == {expected}, {said}"]
     return "\n".join(lines) + "\n"
 
 

@@ -99,6 +99,8 @@ class Coder(Agent):
             model = self.config.escalation_model("coder")  # an assignment from before the ladder
         if rung.think is not None:
             model = model.model_copy(update={"think": rung.think})
+        if len(rung.temperatures) == 1:  # one candidate: this attempt's temperature (best-of-N has several)
+            model = model.model_copy(update={"temperature": rung.temperatures[0]})
         return model
 
     def _build(self, job: TaskAssignment, model: ModelConfig, checkout: Checkout, started: float) -> None:
@@ -251,10 +253,12 @@ class Coder(Agent):
         notes = self.take_steer_notes()
         feedback = prompt("coder_retry", attempt=job.attempt, feedback=job.feedback) if job.feedback else ""
         frame = _frame(task.id, ", ".join(task.files), task.language)
+        # A one-file task's description is the brief (or its start): said once, not twice.
+        description = "" if task.description.strip() and task.description.strip() in self.info.brief else task.description
         fitted = fit([
             Part("system", system, 0),
             Part("frame", frame, 0),
-            Part("task", "\n".join([task.title, task.description, acceptance, contract]), 0),
+            Part("task", "\n".join([task.title, description, acceptance, contract]), 0),
             Part("brief", self.info.brief, 2),
             Part("dependency contracts", deps, 1),
             Part("errors", feedback, 2),
@@ -269,7 +273,7 @@ class Coder(Agent):
         if fitted["dependency contracts"]:
             context += prompt("coder_dependency_contracts", contracts=fitted["dependency contracts"])
         return prompt(
-            "coder_task", task_id=task.id, title=task.title, description=task.description,
+            "coder_task", task_id=task.id, title=task.title, description=description,
             files=", ".join(task.files) or "(choose)", language=task.language or "(any)", acceptance=acceptance,
             contract=prompt("coder_contract", contract=contract) if contract else "",
             brief=prompt("coder_brief", brief=fitted["brief"].strip()) if fitted["brief"].strip() else "",

@@ -19,6 +19,10 @@ from crewmux.config import Budgets, Config, ModelConfig
 from crewmux.protocol.messages import Rung
 
 BEST_OF_TEMPERATURES = (0.3, 0.7, 1.0)
+# A retry at the role's temperature (0.2) made the 1.5B model send the same wrong code
+# back with the error in front of it (py-initials, three times): a retry is one candidate
+# at a temperature that lets the reply change.
+RETRY_TEMPERATURE = 0.7
 THINKING_FAMILIES = ("qwen3", "deepseek-r1", "gpt-oss", "qwq", "magistral", "thinking", "phi4-reasoning")
 _SIZE = re.compile(r"(\d+(?:\.\d+)?)\s*b\b", re.IGNORECASE)
 
@@ -95,7 +99,7 @@ def build_ladder(budgets: Budgets, base: ModelConfig, bigger: ModelConfig | None
         top = top[len(top) - slots:] if slots > 0 else []
     else:
         top += [top[-1]] * (slots - len(top))  # more attempts than rungs: the top rung again
-    rungs = [Rung(name="first"), *[Rung(name="retry") for _ in range(retries)], *top]
+    rungs = [Rung(name="first"), *[Rung(name="retry", temperatures=[RETRY_TEMPERATURE]) for _ in range(retries)], *top]
     return Ladder(tuple(rungs[:total]))
 
 

@@ -95,5 +95,5 @@ def test_the_examples_test_file_passes_a_right_answer_and_fails_a_wrong_one(tmp_
     run = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "test_examples.py"],
                          cwd=tmp_path, capture_output=True, text=True, timeout=60)
     assert (run.returncode == 0) is passes, run.stdout
-    if not passes:
-        assert "rle_decode('3a1b2c')" in run.stdout
+    if not passes:  # said so that a small model can act on it: the call, what it gave, what the brief says
+        assert "rle_decode('3a1b2c') returned 'aaacc'; the brief says it returns 'aaabcc'" in run.stdout

@@ -25,15 +25,16 @@ BAD = f"app.py\n{F}python\ndef hello() -> str\n    return 'hi'\n{F}\n"
 TASK = PlanTask(id="t1", title="hello", files=["app.py"], language="python", acceptance=["hello() == 'hi'"])
 
 
-def run_coder(hears, project: Path, rules: list[dict], *, steer: str | None = None, edit_format: str = "whole") -> tuple[RunDir, list, list[dict]]:
+def run_coder(hears, project: Path, rules: list[dict], *, steer: str | None = None, edit_format: str = "whole",
+              brief: str = "hello", task: PlanTask = TASK) -> tuple[RunDir, list, list[dict]]:
     with FakeLLMServer({"tps": 0, "ttft": 0, "rules": rules}) as fake:
         config = Config(default=ModelConfig(provider="ollama", model="fake-coder:7b", base_urls=[fake.url]), edit_format=edit_format)
-        run = RunDir.create(project, "hello", build_agents(1, 1), config=config.model_dump(mode="json"))
+        run = RunDir.create(project, brief, build_agents(1, 1), config=config.model_dump(mode="json"))
         base = git.start_branch(project, f"crewmux/{run.run_id}")
         if steer:
             deliver(run.mail_root, Steer(run_id=run.run_id, sender="dashboard", recipient="coder-1", text=steer))
         deliver(run.mail_root, TaskAssignment(run_id=run.run_id, sender="coordinator", recipient="coder-1", task_id="t1",
-                                              task=TASK, attempt=1, branch=f"crewmux/{run.run_id}-t1", base_ref=base))
+                                              task=task, attempt=1, branch=f"crewmux/{run.run_id}-t1", base_ref=base))
         replies = hears(Coder(run, "coder-1", heartbeat_interval=60), timeout=30)
         requests = fake.requests
     return run, replies, requests
@@ -51,6 +52,15 @@ def test_steer_note_goes_into_the_next_prompt_and_good_work_is_committed(git_pro
     assert (headers["role"], headers["agent"], headers["task"], headers["attempt"]) == ("coder", "coder-1", "t1", "1")
     assert git.show_file(git_project, replies[0].commit, "app.py").startswith("def hello() -> str:")
     assert replies[0].files == ["app.py"]
+
+
+def test_a_task_that_is_the_whole_brief_gets_the_brief_once(git_project: Path, until_coordinator_hears):
+    brief = "Write `app.py` with `hello() -> str` that returns 'hi'. The answer goes in: app.py."
+    one = TASK.model_copy(update={"description": brief[:40]})  # a one-file plan's description: the brief, cut
+    _, replies, requests = run_coder(until_coordinator_hears, git_project, [{"role": "coder", "reply": GOOD}], brief=brief, task=one)
+    assert [m.type for m in replies] == ["completion"]
+    (asked,) = prompts(requests)
+    assert asked.count("hello() -> str") == 1  # not twice: a small model reads less, and its context is small
 
 
 def test_coder_fixes_its_own_syntax_error_within_the_attempt(git_project: Path, until_coordinator_hears):

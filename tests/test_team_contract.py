@@ -104,8 +104,9 @@ def test_the_coder_builds_to_its_contract_and_sees_its_dependencies_contracts(gi
     assert done.type == "completion"
     assert "Your task's contract (build exactly this interface" in user and "python3 cli.py FILE: prints 'word: count'" in user
     assert "t1:\n- function count_words(text) -> dict of word -> count  (in wordcount.py)" in user
-    # Stable first, changing last: what the task builds on and its contract come before the criteria.
-    assert user.index("count_words(text)") < user.index("Your task's contract") < user.index("Acceptance criteria")
+    # Stable first, changing last (the engine reuses its cache of the prefix on a retry):
+    # the task, its contract and criteria, then what the tasks before it made.
+    assert user.index("Your task's contract") < user.index("Acceptance criteria") < user.index("count_words(text)")
 
 
 def test_a_task_file_sent_under_another_folder_is_written_where_the_task_says(git_project: Path, until_coordinator_hears):

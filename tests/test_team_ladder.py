@@ -9,7 +9,7 @@ import pytest
 
 from crewmux.agents.coder import Coder
 from crewmux.protocol.rundir import build_agents
-from crewmux.agents.escalation import bigger_model, build_ladder, is_escalation, model_size, supports_thinking
+from crewmux.agents.escalation import RETRY_TEMPERATURE, bigger_model, build_ladder, is_escalation, model_size, supports_thinking
 from crewmux.agents.llm.fake_server import FakeLLMServer
 from crewmux.agents.qa import QA
 from crewmux.agents.report import build_report, render_markdown
@@ -41,6 +41,9 @@ def test_rungs_come_in_order_and_are_named():
     assert build_ladder(Budgets(attempts_per_task=3, escalate_after=2), SMALL, big).names() == ["first", "retry", "bigger_model"]
     assert build_ladder(Budgets(attempts_per_task=4, escalate_after=2), SMALL, None).names() == ["first", "retry", "best_of_n", "best_of_n"]
     assert [is_escalation(r) for r in build_ladder(Budgets(), SMALL, big).rungs] == [False, False, False, True]
+    # A retry is one candidate at a temperature that lets the reply change (the 1.5B at 0.2
+    # sent the same wrong code back three times).
+    assert build_ladder(Budgets(), SMALL, None).rung(2).temperatures == [RETRY_TEMPERATURE]
 
 
 def test_no_escalation_to_the_same_model():
@@ -94,6 +97,9 @@ def test_think_and_bigger_model_rungs_change_the_request(git_project: Path, unti
     _, (done,), requests = run_coder(git_project, until_coordinator_hears, [{"role": "coder", "reply": good(1)}],
                                      Rung(name="think", think=True))
     assert done.type == "completion" and requests[0]["body"]["think"] is True
+    _, (again,), retried = run_coder(git_project, until_coordinator_hears, [{"role": "coder", "reply": good(1)}],
+                                     Rung(name="retry", temperatures=[RETRY_TEMPERATURE]))
+    assert again.type == "completion" and [r["body"]["options"]["temperature"] for r in retried] == [RETRY_TEMPERATURE]
     big = {"escalation": ModelConfig(provider="ollama", model="fake-big:7b", base_urls=["http://127.0.0.1:9"])}
     with FakeLLMServer({"tps": 0, "ttft": 0, "rules": [{"role": "coder", "reply": good(2)}]}) as fake:
         big["escalation"] = big["escalation"].model_copy(update={"base_urls": [fake.url]})
