@@ -14,10 +14,10 @@ from crewmux.engine.settings import EngineSettings
 ENGINE_VARIABLE = "CREWMUX_ENGINE"
 LLAMA_SERVER = "llama-server"
 LLAMA_CPP_PYTHON = "llama-cpp-python"
-# Whether a built llama-server is what runs when CREWMUX_ENGINE is unset. Not yet: the
-# decision waits for bench/engine.py's figures on this machine (docs/performance.md,
-# docs/decisions.md); until then llama-server runs only when asked for by name.
-PREFER_LLAMA_SERVER = False
+# A built llama-server is what runs when CREWMUX_ENGINE is unset: bench/engine.py measured
+# 4 streams at 2.19x one stream's tokens/s, none cut, where llama-cpp-python's server gave
+# 1.12x (docs/performance.md, docs/decisions.md).
+PREFER_LLAMA_SERVER = True
 
 GPU_HINT = (
     "with an NVIDIA GPU: CMAKE_ARGS=\"-DGGML_CUDA=on\" pip install --force-reinstall --no-cache-dir 'llama-cpp-python[server]'; "

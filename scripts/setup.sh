@@ -25,8 +25,7 @@ fi
 echo "setup: installing crewmux with its engine (the first build of llama.cpp takes minutes)"
 python3 -m pip install -q --disable-pip-version-check -e ".[test,local]"
 # llama.cpp's own llama-server batches the team's parallel requests (docs/performance.md);
-# the engine runs it when it is built and chosen (CREWMUX_ENGINE=llama-server until the
-# bench decides the default), llama-cpp-python's server otherwise. Opt in (it needs
+# the engine runs it when it is built, llama-cpp-python's server otherwise. Opt in (it needs
 # cmake and g++; 206 compile steps, 30 minutes on 2 shared cores here; cached per version, so a second
 # setup finds it and builds nothing): CREWMUX_LLAMA_SERVER=1 scripts/setup.sh
 if [ "${CREWMUX_LLAMA_SERVER:-0}" = "1" ]; then
