@@ -10,7 +10,7 @@ import pytest
 from crewmux.agents.qa import verdict
 from crewmux.workspace.sandbox import Sandbox
 from crewmux.workspace.validators import Context, format_findings, review_checks, suite_checks, syntax_checks
-from crewmux.workspace.validators.base import CheckResult, Finding
+from crewmux.workspace.validators.base import CheckResult, Finding, script_argv
 
 pytestmark = pytest.mark.timeout(120)
 
@@ -207,3 +207,16 @@ def test_pytest_options_that_need_a_plugin_still_run(tmp_path, sandbox):
         "test_a.py": "def test_a():\n    assert True\n",
     })
     assert res["pytest"].status == "passed", res["pytest"].detail
+
+
+def test_checker_scripts_see_every_site_packages_the_interpreter_sees(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A venv made with --system-site-packages keeps pyflakes and playwright in the system's
+    site-packages; the checkers run with -S, so PYTHONPATH must name both."""
+    import os
+    import sys
+
+    venv, system = "/opt/venv/lib/python3.11/site-packages", "/opt/py/lib/python3.11/site-packages"
+    monkeypatch.setattr(sys, "path", ["/work/app", venv, "/opt/py/lib/python3.11", system, venv])
+    _, env = script_argv(Path("pycheck.py"))
+    assert env["PYTHONPATH"].split(os.pathsep) == [venv, system]
+

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 import shutil
+import os
 import sys
 import sysconfig
 from dataclasses import dataclass, field
@@ -95,8 +96,16 @@ def script_argv(script: Path, *args: str) -> tuple[list[str], dict[str, str]]:
     ``-S`` skips site initialisation (over 100 ms in the sandbox with many .pth files);
     the installed packages stay importable through PYTHONPATH.
     """
-    env = {**python_env(), "PYTHONPATH": sysconfig.get_paths()["purelib"]}
+    env = {**python_env(), "PYTHONPATH": os.pathsep.join(site_dirs())}
     return [sys.executable, "-S", str(script), *args], env
+
+
+def site_dirs() -> list[str]:
+    """Where this interpreter finds installed packages: every site-packages on sys.path (a
+    venv made with --system-site-packages finds pyflakes and playwright in the system's),
+    else the interpreter's own."""
+    found = [p for p in sys.path if p.rstrip("/").endswith(("site-packages", "dist-packages"))]
+    return list(dict.fromkeys(found)) or [sysconfig.get_paths()["purelib"]]
 
 
 def python_readable() -> list[str]:
