@@ -18,6 +18,7 @@ from crewmux.config import Config, ModelConfig
 from crewmux.protocol.mailbox import deliver
 from crewmux.protocol.messages import Control, ProgressUpdate
 from crewmux.protocol.rundir import AgentSpec, RunDir
+from tests.test_agent_loop import wait_until
 
 pytestmark = pytest.mark.timeout(60)
 
@@ -38,15 +39,6 @@ class Asker(Agent):
         self.replies.append(result.text)
 
 
-def wait_until(predicate, timeout: float = 15.0) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(0.02)
-    return False
-
-
 def test_pause_cancels_the_stream_and_resume_asks_again(tmp_path: Path) -> None:
     with FakeLLMServer({"default": REPLY, "tps": 20, "ttft": 0.05}) as fake:
         config = Config(default=ModelConfig(provider="ollama", model="m", base_urls=[fake.url]))
@@ -62,7 +54,7 @@ def test_pause_cancels_the_stream_and_resume_asks_again(tmp_path: Path) -> None:
                 return len([r for r in fake.requests if r["method"] == "POST"])
 
             send(ProgressUpdate(run_id=run.run_id, sender="coordinator", recipient="cto", status="go"))
-            assert wait_until(lambda: agent.live.snapshot() is not None and chats() == 1)
+            assert wait_until(lambda: agent.live.snapshot() is not None and chats() == 1, timeout=15)
             time.sleep(0.5)  # well inside the 3 s stream
             paused_at = time.monotonic()
             send(Control(run_id=run.run_id, sender="dashboard", recipient="cto", action="pause"))
@@ -74,9 +66,9 @@ def test_pause_cancels_the_stream_and_resume_asks_again(tmp_path: Path) -> None:
             log_text = run.log("cto").read_text()
             assert log_text.count("word") < 40  # the log stopped streaming at pause
             send(Control(run_id=run.run_id, sender="dashboard", recipient="cto", action="resume"))
-            assert wait_until(lambda: agent.replies == [REPLY])
+            assert wait_until(lambda: agent.replies == [REPLY], timeout=15)
             assert chats() == 2
-            assert wait_until(lambda: agent.status == "idle")
+            assert wait_until(lambda: agent.status == "idle", timeout=15)
         finally:
             agent.stop()
             thread.join(10)
@@ -92,7 +84,7 @@ def test_stop_while_paused_mid_request_ends_the_agent(tmp_path: Path) -> None:
         thread = threading.Thread(target=lambda: codes.append(agent.run_forever()), daemon=True)
         thread.start()
         deliver(run.mail_root, ProgressUpdate(run_id=run.run_id, sender="coordinator", recipient="cto", status="go"))
-        assert wait_until(lambda: len([r for r in fake.requests if r["method"] == "POST"]) == 1)
+        assert wait_until(lambda: len([r for r in fake.requests if r["method"] == "POST"]) == 1, timeout=15)
         deliver(run.mail_root, Control(run_id=run.run_id, sender="dashboard", recipient="cto", action="pause"))
         assert wait_until(lambda: "paused mid-request" in run.log("cto").read_text(), timeout=5)
         deliver(run.mail_root, Control(run_id=run.run_id, sender="dashboard", recipient="cto", action="stop"))
