@@ -182,19 +182,7 @@ if __name__ == "__main__":
     assert report["output"].count("refused") == 3
 
 
-def _processes_with(marker: str) -> list[int]:
-    found = []
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            try:
-                if marker.encode() in (entry / "cmdline").read_bytes():
-                    found.append(int(entry.name))
-            except OSError:
-                continue
-    return found
-
-
-def test_no_process_is_left_after_the_check(tmp_path, sandbox):
+def test_no_process_is_left_after_the_check(tmp_path, sandbox, processes_with):
     marker = f"crewmux-leftover-{uuid.uuid4().hex[:8]}"
     spawner = BOOKS.replace("if __name__ == \"__main__\":", f'''import os, subprocess
 
@@ -212,10 +200,10 @@ if __name__ == "__main__":
     results = server.check(Context(tmp_path / "w", files, sandbox, timeout=60), ROUTES)
     assert results[0].status == "passed", results[0].detail
     deadline = time.monotonic() + 5
-    while _processes_with(marker) and time.monotonic() < deadline:
+    while processes_with(marker) and time.monotonic() < deadline:
         time.sleep(0.1)
-    assert _processes_with(marker) == [], "a process of the server outlived its check"
-    assert os.getpid() not in _processes_with(marker)
+    assert processes_with(marker) == [], "a process of the server outlived its check"
+    assert os.getpid() not in processes_with(marker)
 
 
 def test_routes_whose_server_another_task_makes_are_not_checked_yet(tmp_path, sandbox):
