@@ -67,7 +67,7 @@ class ModelConfig(BaseModel):
 class Budgets(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    attempts_per_task: int = Field(default=4, ge=1)
+    attempts_per_task: int = Field(default=3, ge=1)
     escalate_after: int = Field(default=2, ge=1, description="Failed attempts before the escalation model takes over")
     tokens: int = Field(default=2_000_000, ge=1)
     wall_seconds: float = Field(default=3600.0, gt=0)

@@ -121,7 +121,8 @@ class Coder(Agent):
             self.set_status("thinking")
             try:
                 if round_no == 0 and len(job.rung.temperatures) > 1:
-                    results = self._candidates(messages, model, job)
+                    fresh = [messages[0], ChatMessage("user", self._task_prompt(job, model, system, fresh=True))]
+                    results = self._candidates(messages, fresh if job.previous_commit else messages, model, job)
                     result = results[0]
                 else:
                     results = []
@@ -190,13 +191,18 @@ class Coder(Agent):
         return now, errors
 
     # -- best-of-N: candidates at different temperatures, the first QA passes is kept -----------
-    def _candidates(self, messages: list[ChatMessage], model: ModelConfig, job: TaskAssignment) -> list:
-        """One reply per temperature, asked side by side (the engine queues or batches them)."""
+    def _candidates(self, repair: list[ChatMessage], fresh: list[ChatMessage], model: ModelConfig, job: TaskAssignment) -> list:
+        """One reply per temperature, asked side by side (the engine queues or batches them).
+        The first repairs the previous attempt's files; the others start again from the
+        task's files with only the error: shown the wrong code, a small model sends it back
+        (the 1.5B's best-of-3 repairs fixed 0 of 5 tasks), so most candidates are new drafts."""
         temps = job.rung.temperatures
-        self.console.line(f"   asking for {len(temps)} candidates at temperatures {', '.join(str(t) for t in temps)}")
+        self.console.line(f"   asking for {len(temps)} candidates at temperatures {', '.join(str(t) for t in temps)}"
+                          + (" (the first repairs the previous files, the others start again)" if fresh is not repair else ""))
         with ThreadPoolExecutor(max_workers=len(temps), thread_name_prefix="candidate") as pool:
-            futures = [pool.submit(self.talker.chat, messages, model.model_copy(update={"temperature": t}), task=job.task.id,
-                                   attempt=job.attempt, rung=job.rung.name, quiet=True) for t in temps]
+            futures = [pool.submit(self.talker.chat, repair if number == 0 else fresh, model.model_copy(update={"temperature": t}),
+                                   task=job.task.id, attempt=job.attempt, rung=job.rung.name, quiet=True)
+                       for number, t in enumerate(temps)]
             results, failures = [], []
             for future in futures:
                 try:
@@ -242,16 +248,17 @@ class Coder(Agent):
         """One reply that could not be used as it was (counted in the report)."""
         self.events.emit("error", task_id=job.task.id, attempt=job.attempt, text=errors.splitlines()[0][:300], data={"reply": kind})
 
-    def _task_prompt(self, job: TaskAssignment, model: ModelConfig, system: str) -> str:
+    def _task_prompt(self, job: TaskAssignment, model: ModelConfig, system: str, fresh: bool = False) -> str:
         """The task, its contract and what it builds on first (the same on every attempt, so
         the engine reuses its cache of them), what changed last (files, errors); cut to
-        the model's context by priority, the cut reported."""
+        the model's context by priority, the cut reported. ``fresh``: a new draft, shown the
+        error but not the previous attempt's files."""
         task = job.task
         acceptance = "\n".join(f"- {a}" for a in task.acceptance) or prompt("coder_no_acceptance")
         contract = render_contract(task.contract)
         deps = "\n".join(f"{dep}:\n{render_contract(c)}" for dep, c in job.dependency_contracts.items())
         notes = self.take_steer_notes()
-        feedback = prompt("coder_retry", attempt=job.attempt, feedback=job.feedback) if job.feedback else ""
+        feedback = prompt("coder_retry_fresh" if fresh else "coder_retry", attempt=job.attempt, feedback=job.feedback) if job.feedback else ""
         frame = _frame(task.id, ", ".join(task.files), task.language)
         # A one-file task's description is the brief (or its start): said once, not twice.
         description = "" if task.description.strip() and task.description.strip() in self.info.brief else task.description
@@ -262,7 +269,7 @@ class Coder(Agent):
             Part("brief", self.info.brief, 2),
             Part("dependency contracts", deps, 1),
             Part("errors", feedback, 2),
-            Part("current files", self._current_files(task.files, job.base_ref, job.previous_commit), 3),
+            Part("current files", self._current_files(task.files, job.base_ref, None if fresh else job.previous_commit), 3),
             Part("signatures", job.context, 4),
         ], prompt_budget(model))
         if fitted.cuts:
@@ -386,4 +393,5 @@ def _frame(task_id: str, files: str, language: str) -> str:
     empty = dict(title="", description="", acceptance="", contract="", brief="", context="", current="", feedback="", steer="")
     return (prompt("coder_task", task_id=task_id, files=files, language=language, **empty) + prompt("coder_brief", brief="")
             + prompt("coder_signatures", signatures="") + prompt("coder_dependency_contracts", contracts="")
-            + prompt("coder_contract", contract="") + prompt("coder_retry", attempt=10, feedback=""))
+            + prompt("coder_contract", contract="") + max(prompt("coder_retry", attempt=10, feedback=""),
+                                                          prompt("coder_retry_fresh", attempt=10, feedback=""), key=len))

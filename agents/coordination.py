@@ -410,6 +410,7 @@ class _Machine:
             attempt.commit = message.candidate  # best-of-N: the candidate QA judged last (the one kept, on a pass)
         if message.verdict != "pass":
             attempt.verdict = "fail"
+            attempt.soft_commit = message.commit if message.soft else None
             self.say(f"<- {record.id} attempt {message.attempt} rejected by QA")
             self._failed(record, attempt)
             return
@@ -442,9 +443,12 @@ class _Machine:
         attempt.finished_at = self.now
         attempt.seconds = round(attempt.finished_at - attempt.started_at, 3)
         decision = scheduler.after_failure(record, self.rules.budgets)
+        kept = _soft_attempt(record)
         if decision.action == "retry":
             record.status = "pending"
             self.say(f"   {record.id}: retry as attempt {decision.attempt}, rung {self.rules.ladder.rung(decision.attempt).name}")
+        elif kept is not None:
+            self._keep(record, kept)
         elif self._may_split(record):
             record.status = "running"
             record.assignee = self.rules.cto  # the CTO holds it until the smaller tasks come back
@@ -454,6 +458,17 @@ class _Machine:
             self._give_up(record, decision.reason)
         self._dispatch()
         self._maybe_finish()
+
+    def _keep(self, record: TaskRecord, soft: AttemptRecord) -> None:
+        """Out of attempts, the first that failed only soft checks (made-up input) is merged:
+        QA could not show it wrong, and no later attempt did better."""
+        kept = AttemptRecord(attempt=len(record.attempts) + 1, coder=soft.coder, rung="kept", model=soft.model,
+                             started_at=self.now, commit=soft.commit,
+                             findings=f"attempt {soft.attempt} kept: it failed only checks on input QA made up")
+        record.attempts.append(kept)
+        record.status = "merging"
+        self.say(f"   {record.id}: no attempt passed every check; attempt {soft.attempt} failed only soft ones and is kept")
+        self.effects += [Status("validating", record.id, kept.attempt), Merge(record.id, kept.attempt, soft.soft_commit or "", record.title)]
 
     def _give_up(self, record: TaskRecord, reason: str) -> None:
         record.status = "failed"
@@ -533,3 +548,10 @@ class _Machine:
     def _end(self, status: str, reason: str) -> None:
         self.state.phase = "finished"
         self.effects.append(End(status, reason))
+
+
+def _soft_attempt(record: TaskRecord) -> AttemptRecord | None:
+    """The first attempt that failed only soft checks, unless one was already kept."""
+    if any(a.rung == "kept" for a in record.attempts):
+        return None
+    return next((a for a in record.attempts if a.soft_commit), None)

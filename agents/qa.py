@@ -15,12 +15,14 @@ from __future__ import annotations
 import json
 import shutil
 import sys
+import tempfile
 from pathlib import Path, PurePosixPath
 
 from crewmux.agents.brief_examples import CallExample, CommandExample, example_of, python_example_tests
 from crewmux.agents.context import signatures
 from crewmux.agents.contract import Callable_, allowed_calls, render_contract
 from crewmux.agents.criteria import CommandCriterion, command_of, judge, named_calls, runs_anything
+from crewmux.agents.usage_runs import UsageRun, fault_of, usage_runs
 from crewmux.agents.qa_vetting import (
     CaseRun, drop_tests, module_names, read_junit, stuck_tests, fault_of_test, vet_python_tests,
 )
@@ -42,6 +44,7 @@ from crewmux.workspace.deps import DepsPolicy
 from crewmux.workspace.validators.base import DepsSetup, python_env, python_readable, tool_path
 
 COORDINATOR = "coordinator"
+USAGE_RUN = "usage run: "  # the name of a soft check: a usage line called on made-up input
 COMMAND_SECONDS = 20.0  # a criterion's command; one still running after this is a server, not checked
 JUNIT = ".crewmux-qa-junit.xml"
 # Languages QA can write tests for, with the runner it names to the model (workspace/languages.py).
@@ -117,13 +120,15 @@ class QA(Agent):
         self.set_status("validating", task_id=task.id, attempt=request.attempt)
         git.add_worktree(self.run.project_dir, self.worktree, request.commit)
         candidates = [request.commit, *request.candidates]
+        results: list[ReviewResult] = []
         for number, candidate in enumerate(candidates, start=1):
             if len(candidates) > 1:
                 self.console.line(f"   candidate {number} of {len(candidates)}")
-            result = self._review_one(request, candidate)
-            if result.verdict == "pass" or number == len(candidates):
+            results.append(self._review_one(request, candidate))
+            if results[-1].verdict == "pass":
                 break  # best-of-N: the first candidate that passes is kept
-        self.send(result)
+        # None passed: the first that failed only soft checks, else the last one judged.
+        self.send(next((r for r in results if r.verdict == "pass" or r.soft), results[-1]))
 
     def _review_one(self, request: ReviewRequest, candidate: str) -> ReviewResult:
         task = request.task
@@ -146,13 +151,18 @@ class QA(Agent):
         ctx = Context(self.worktree, files, self.sandbox, timeout=self.config.sandbox.timeout, artifacts=self.run.artifacts_dir,
                       pending=self._pending_files(task), pycheck=self.pycheck, routes=tuple(task.contract.routes),
                       deps=self._deps())
-        checks = command_checks + review_checks(ctx, git.tracked_files(self.worktree), label=f"{task.id}-a{request.attempt}")
+        checks = command_checks + self._usage_runs(task, files)
+        checks += review_checks(ctx, git.tracked_files(self.worktree), label=f"{task.id}-a{request.attempt}")
         for check in checks:
             self.console.line(f"   {check.name}: {check.status} {check.detail.splitlines()[0] if check.detail else ''}")
         outcome, why = verdict(checks)
+        soft = outcome == "fail" and all(c.name.startswith(USAGE_RUN) for c in checks if c.status == "failed")
         if why.startswith(UNCHECKED):
             self.console.line(f"!! {why}")
         findings = format_findings(checks, self.worktree)
+        if soft:
+            notes.append("Only a run on input QA made up failed: another try is asked for, and this attempt is kept "
+                         "if none does better.")
         if dropped:
             notes.append("QA's own tests dropped as the test's fault, not the code's:\n" + "\n".join(f"- {d}" for d in dropped))
         findings = "\n".join(part for part in (why, *notes, findings) if part)
@@ -161,7 +171,7 @@ class QA(Agent):
         self.console.line(f"== {task.id} attempt {request.attempt}: {outcome.upper()}")
         return ReviewResult(
             run_id=self.run_id, sender=self.name, recipient=COORDINATOR, task_id=task.id, reply_to=request.id,
-            attempt=request.attempt, commit=commit, verdict=outcome, candidate=candidate, dropped_tests=dropped,
+            attempt=request.attempt, commit=commit, verdict=outcome, candidate=candidate, dropped_tests=dropped, soft=soft,
             checks=[Check(name=c.name, status=c.status, detail=c.detail[:2000]) for c in checks], findings=findings,
         )
 
@@ -239,6 +249,43 @@ class QA(Agent):
         if command.fixtures and not command.known_input:
             detail += "; input made up by QA, so only the exit code and that it prints were judged"
         return CheckResult(name, "passed" if judged.passed else "failed", detail)
+
+    # -- the brief's usage lines, run on made-up input: soft checks (usage_runs.py) -----------
+    def _usage_runs(self, task: PlanTask, files: list[str]) -> list[CheckResult]:
+        """Each usage line of the brief for this task's programs, called with made-up
+        arguments in a scratch copy of the tree (what it writes is not committed); a
+        Python traceback fails the check softly."""
+        scripts = [f for f in files if f.endswith(".py") and not is_test_file(f) and runs_anything(self.worktree / f)]
+        runs = usage_runs(self.info.brief, scripts) if scripts and not self._pending_files(task) else []
+        if not runs:
+            return []
+        results = []
+        with tempfile.TemporaryDirectory(prefix="crewmux-usage-") as scratch:
+            tree = Path(scratch)
+            for rel in git.tracked_files(self.worktree):
+                if (self.worktree / rel).is_file():
+                    (tree / rel).parent.mkdir(parents=True, exist_ok=True)
+                    shutil.copyfile(self.worktree / rel, tree / rel)
+            for run in runs:
+                results.append(self._usage_run(tree, run))
+        return results
+
+    def _usage_run(self, tree: Path, run: UsageRun) -> CheckResult:
+        name = f"{USAGE_RUN}{run.command}"[:120]
+        for rel, content in run.fixtures.items():
+            (tree / rel).parent.mkdir(parents=True, exist_ok=True)
+            (tree / rel).write_text(content)
+        env = {**python_env(), "PYTHONDONTWRITEBYTECODE": "1"}
+        result = self.sandbox.run([sys.executable, *run.argv[1:]], cwd=tree, timeout=min(COMMAND_SECONDS, self.config.sandbox.timeout),
+                                  env=env, writable=[tree], readable=python_readable(), stdin=b"")
+        if getattr(result, "stopped", False):
+            return CheckResult(name, "not_checked", f"not checked: still running after {COMMAND_SECONDS:.0f} s")
+        fault = fault_of(run, result.exit_code, result.stdout or "", result.stderr or "")
+        made = ", ".join(f"{rel} ({len(content.splitlines())} lines)" for rel, content in run.fixtures.items()) or "none"
+        if fault is None:
+            return CheckResult(name, "passed", f"exit {result.exit_code}, no crash (the brief's usage `{run.usage}`)")
+        return CheckResult(name, "failed", f"`{run.command}` {fault}. The call follows the brief's usage `{run.usage}`, on "
+                                           f"input QA made up (files: {made}).")
 
     def _deps(self) -> DepsSetup:
         """What the task's manifests may install, into this run's environments (workspace/deps.py)."""

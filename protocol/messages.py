@@ -140,6 +140,8 @@ class ReviewResult(Envelope):
     findings: str = Field(default="", description="Short (about 50 lines) with the code around each error")
     candidate: str | None = Field(default=None, description="The coder's commit judged (best_of_n: the one kept)")
     dropped_tests: list[str] = Field(default_factory=list, description="QA's own tests dropped as the test's fault, each with why")
+    soft: bool = Field(default=False, description="Failed only checks on input QA made up (a usage run that crashed): "
+                                                   "worth another try, and kept when no later attempt does better")
 
 
 class Steer(Envelope):

@@ -19,13 +19,16 @@ class AttemptRecord(BaseModel):
     attempt: int
     coder: str
     escalated: bool = False
-    rung: str = Field(default="", description="The escalation ladder's rung: first, retry, think, best_of_n, bigger_model")
+    rung: str = Field(default="", description="The escalation ladder's rung: first, retry, think, best_of_n, bigger_model; "
+                                           "kept: an earlier attempt that failed only soft checks, merged at the end")
     model: str = ""
     started_at: float = 0.0
     finished_at: float | None = None
     commit: str | None = Field(default=None, description="The coder's commit (best_of_n: the candidate QA kept)")
     candidates: list[str] = Field(default_factory=list, description="best_of_n: every candidate commit, in order")
     verdict: Literal["pass", "fail", "error", "conflict", "reverted"] | None = None
+    soft_commit: str | None = Field(default=None, description="QA's commit of an attempt that failed only checks on input QA "
+                                                            "made up: merged when the task runs out of attempts")
     findings: str = ""
     tokens: int = 0
     seconds: float = 0.0

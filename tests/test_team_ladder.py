@@ -40,7 +40,8 @@ def test_rungs_come_in_order_and_are_named():
     # A short budget keeps the top rungs; a model without the switch gets no thinking rung.
     assert build_ladder(Budgets(attempts_per_task=3, escalate_after=2), SMALL, big).names() == ["first", "retry", "bigger_model"]
     assert build_ladder(Budgets(attempts_per_task=4, escalate_after=2), SMALL, None).names() == ["first", "retry", "best_of_n", "best_of_n"]
-    assert [is_escalation(r) for r in build_ladder(Budgets(), SMALL, big).rungs] == [False, False, False, True]
+    assert build_ladder(Budgets(), SMALL, None).names() == ["first", "retry", "best_of_n"]  # the default: five replies at most
+    assert [is_escalation(r) for r in build_ladder(Budgets(), SMALL, big).rungs] == [False, False, True]
     # A retry is one candidate at a temperature that lets the reply change (the 1.5B at 0.2
     # sent the same wrong code back three times).
     assert build_ladder(Budgets(), SMALL, None).rung(2).temperatures == [RETRY_TEMPERATURE]
@@ -62,14 +63,22 @@ def test_no_escalation_to_the_same_model():
     assert not supports_thinking(ModelConfig(model="qwen3:8b", think=True))  # already on
 
 
-def run_coder(project: Path, hears, rules: list[dict], rung: Rung, config_extra: dict | None = None):
+def run_coder(project: Path, hears, rules: list[dict], rung: Rung, config_extra: dict | None = None, previous: str = ""):
+    """The coder on attempt 3 at ``rung``; ``previous``: attempt 2's app.py, rejected."""
     with FakeLLMServer({"tps": 0, "ttft": 0, "rules": rules}) as fake:
         config = Config(default=ModelConfig(provider="ollama", model="fake-coder:1.5b", base_urls=[fake.url]), **(config_extra or {}))
         run = RunDir.create(project, "hello", build_agents(1, 1), config=config.model_dump(mode="json"))
         base = git.start_branch(project, f"crewmux/{run.run_id}")
         task = PlanTask(id="t1", title="hello", files=["app.py"], language="python")
+        before = {}
+        if previous:
+            wt = run.worktree("attempt-2")
+            git.add_worktree(project, wt, base)
+            git.checkout_fresh(wt, base, branch=f"crewmux/{run.run_id}-t1-a2")
+            (wt / "app.py").write_text(previous)
+            before = {"previous_commit": git.commit_all(wt, "attempt 2"), "feedback": "test_hello failed: expected 'hi'"}
         deliver(run.mail_root, TaskAssignment(run_id=run.run_id, sender="coordinator", recipient="coder-1", task_id="t1", task=task,
-                                              attempt=3, branch=f"crewmux/{run.run_id}-t1-a3", base_ref=base, rung=rung))
+                                              attempt=3, branch=f"crewmux/{run.run_id}-t1-a3", base_ref=base, rung=rung, **before))
         replies = hears(Coder(run, "coder-1", heartbeat_interval=60), timeout=40)
         requests = [r for r in fake.requests if r.get("crewmux", {}).get("role") == "coder"]
     return run, replies, requests
@@ -91,6 +100,19 @@ def test_best_of_n_asks_one_candidate_per_temperature_and_commits_those_that_par
     assert len(shown) == 2 and all("return 'hi" in s for s in shown)
     llm = [e for e in read_events(run.events_dir / "coder-1.jsonl") if e.kind == "llm"]
     assert [e.data["rung"] for e in llm] == ["best_of_n"] * 3  # the dashboard sees the rung
+
+
+def test_best_of_n_on_a_retry_repairs_with_one_candidate_and_starts_again_with_the_others(git_project: Path, until_coordinator_hears):
+    rung = Rung(name="best_of_n", temperatures=[0.3, 0.7, 1.0])
+    wrong = "def hello() -> str:\n    return 'WRONG-DRAFT'\n"
+    _, (done,), requests = run_coder(git_project, until_coordinator_hears, [{"role": "coder", "reply": good(1)}], rung,
+                                     previous=wrong)
+    assert done.type == "completion"
+    prompts = {r["body"]["options"]["temperature"]: r["body"]["messages"][-1]["content"] for r in requests}
+    assert "WRONG-DRAFT" in prompts[0.3] and "fix them" in prompts[0.3]  # the repair sees the rejected files
+    for temperature in (0.7, 1.0):
+        assert "WRONG-DRAFT" not in prompts[temperature] and "from the start" in prompts[temperature]
+    assert all("test_hello failed: expected 'hi'" in text for text in prompts.values())  # every candidate sees the error
 
 
 def test_think_and_bigger_model_rungs_change_the_request(git_project: Path, until_coordinator_hears):

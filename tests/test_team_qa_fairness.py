@@ -62,12 +62,12 @@ def test_uses_an_undefined_helper():
 
 
 def review(project: Path, rules: list[dict], files: dict[str, str], task: PlanTask, hears, attempts=(1,),
-           codes: list[dict[str, str]] | None = None):
+           codes: list[dict[str, str]] | None = None, brief: str = "word count"):
     """QA reviews each attempt (the code of ``codes[i]`` for attempt i+1, else ``files``)."""
     results = []
     with FakeLLMServer({"tps": 0, "ttft": 0, "rules": rules}) as fake:
         config = Config(default=ModelConfig(provider="ollama", model="fake-qa:1.5b", base_urls=[fake.url]))
-        run = RunDir.create(project, "word count", build_agents(1, 1), config=config.model_dump(mode="json"))
+        run = RunDir.create(project, brief, build_agents(1, 1), config=config.model_dump(mode="json"))
         base = git.start_branch(project, f"crewmux/{run.run_id}")
         wt = run.worktree("coder-1")
         git.add_worktree(project, wt, base)

@@ -1,0 +1,154 @@
+"""The brief's usage lines, run with made-up arguments: does the program crash?
+
+Pure. A brief that says "`python3 findlines.py [-i] TEXT FILE` prints ..." states how
+the program is called, not what a given call prints, so its output cannot be judged. But
+a Python traceback from a call that follows the usage line, on input that fits it (a
+text file for FILE, a word of that file for TEXT, a header of the CSV for COLUMN), is
+a crash no brief asks for. Only placeholders whose fitting value is certain are filled;
+a line with any other (``A OP B``, ``VALUE``, a JSON file of unknown shape) is not run.
+Where the brief's sentence says the call prints, printing nothing on that input is a
+fault too.
+
+Such a check is soft: the input is QA's, so a crash buys the coder another try with the
+traceback in front of it, and never fails a task on its own (the coordinator keeps the
+attempt if no later one does better).
+"""
+
+from __future__ import annotations
+
+import re
+import shlex
+from dataclasses import dataclass, field
+
+from crewmux.agents.criteria import PLACEHOLDERS
+
+PYTHONS = ("python3", "python")
+MAX_RUNS = 4  # calls per task: every optional flag with and without, in the brief's order
+_TICKED = re.compile(r"`([^`]+)`")
+_OPTIONAL = re.compile(r"^\[(.+)\]$")
+TRACEBACK = "Traceback (most recent call last)"
+# The rest of a usage line's sentence (up to ". ", a blank line or the next call) saying it prints.
+_SENTENCE_END = re.compile(r"\.\s|\n\s*\n|`python")
+_PRINTS = re.compile(r"^[^.]*?\b(?:prints|outputs|shows|lists|displays|writes)\b", re.IGNORECASE | re.DOTALL)
+
+SAMPLE_TEXT = "the cat sat on the mat\nThe dog saw the cat\nthe end\n"
+SAMPLE_CSV = "name,price,qty\napple,1.50,2\npear,3.25,1\nfig,0.75,4\n"
+SAMPLE_DIR = {"sample_dir/a.txt": "alpha\n", "sample_dir/sub/b.txt": "beta beta\n"}
+WORD = "the"  # in SAMPLE_TEXT, both cases
+COLUMN = "price"
+NUMBER = "1"
+
+FILES = {p.strip("<>[]").upper() for p in PLACEHOLDERS} | {"CSV", "CSVFILE", "TEXT_FILE", "LOGFILE", "SOURCE"}
+DIRS = {"DIR", "DIRECTORY", "FOLDER", "ROOT"}
+WORDS = {"TEXT", "WORD", "PATTERN", "STRING", "QUERY", "TERM", "NEEDLE", "SEARCH", "MESSAGE", "ITEM", "TITLE"}
+COLUMNS = {"COLUMN", "COL", "FIELD", "HEADER"}
+NUMBERS = {"N", "NUMBER", "NUM", "COUNT", "INDEX", "ID", "K", "LINES", "WIDTH", "LIMIT", "SIZE"}
+
+
+@dataclass(frozen=True)
+class UsageRun:
+    """One call of ``usage`` with made-up arguments, and the files it needs. ``prints``:
+    the brief's sentence says the call prints something (on input that fits, it must)."""
+
+    usage: str
+    argv: tuple[str, ...]
+    fixtures: dict[str, str] = field(default_factory=dict)
+    prints: bool = False
+
+    @property
+    def command(self) -> str:
+        return " ".join(shlex.quote(a) for a in self.argv)
+
+
+def usage_lines(brief: str, scripts: list[str]) -> list[tuple[str, bool]]:
+    """The brief's backticked Python calls of one of ``scripts``, each once, in order, each
+    with whether the rest of its sentence says it prints."""
+    found: list[tuple[str, bool]] = []
+    for match in _TICKED.finditer(brief):
+        span = match.group(1)
+        try:
+            words = shlex.split(span)
+        except ValueError:
+            continue
+        if len(words) >= 2 and words[0] in PYTHONS and words[1] in scripts and span not in [f for f, _ in found]:
+            found.append((span, bool(_PRINTS.match(_SENTENCE_END.split(brief[match.end():], maxsplit=1)[0]))))
+    return found
+
+
+def usage_runs(brief: str, scripts: list[str]) -> list[UsageRun]:
+    """The calls to make for ``scripts``: every usage line of the brief whose placeholders
+    can all be filled, each optional part with and without, at most MAX_RUNS in all."""
+    csv = "csv" in brief.lower()
+    json = "json" in brief.lower()
+    runs: list[UsageRun] = []
+    for usage, prints in usage_lines(brief, scripts):
+        for argv in _variants(shlex.split(usage)):
+            run = _filled(usage, argv, csv=csv, json=json, prints=prints)
+            if run is not None and run not in runs:
+                runs.append(run)
+    return runs[:MAX_RUNS]
+
+
+def _variants(argv: list[str]) -> list[list[str]]:
+    """The call without its optional parts, then with each of them ("[-i]": both)."""
+    def without(keep: int | None) -> list[str]:
+        out: list[str] = []
+        for i, arg in enumerate(argv):
+            inner = _OPTIONAL.match(arg)
+            if i == keep and inner:
+                out += inner.group(1).split()
+            elif not inner and arg != "...":
+                out.append(arg)
+        return out
+    return [without(None), *(without(i) for i, arg in enumerate(argv) if _OPTIONAL.match(arg))]
+
+
+def _filled(usage: str, argv: list[str], csv: bool, json: bool, prints: bool) -> UsageRun | None:
+    """``argv`` with each placeholder given a value that fits it, or None when one has none."""
+    out = list(argv[:2])
+    fixtures: dict[str, str] = {}
+    for arg in argv[2:]:
+        word = arg.strip("<>").upper()
+        if not _is_placeholder(arg):
+            out.append(arg)
+        elif word in FILES:
+            if json:
+                return None  # a JSON file of what shape? a wrong guess would crash a right answer
+            name = "input.csv" if csv else "input.txt"
+            fixtures[name] = SAMPLE_CSV if csv else SAMPLE_TEXT
+            out.append(name)
+        elif word in DIRS:
+            fixtures.update(SAMPLE_DIR)
+            out.append("sample_dir")
+        elif word in WORDS:
+            out.append(WORD)
+        elif word in COLUMNS and csv:
+            out.append(COLUMN)
+        elif word in NUMBERS:
+            out.append(NUMBER)
+        else:
+            return None
+    return UsageRun(usage=usage, argv=tuple(out), fixtures=fixtures, prints=prints)
+
+
+def _is_placeholder(arg: str) -> bool:
+    return bool(re.fullmatch(r"[A-Z][A-Z0-9_]*|<[^>]+>", arg)) and not arg.startswith("-")
+
+
+def crash_of(exit_code: int, stderr: str) -> str | None:
+    """The end of the Python traceback when the call crashed, else None."""
+    if exit_code == 0 or TRACEBACK not in stderr:
+        return None
+    tail = stderr[stderr.rindex(TRACEBACK):].strip().splitlines()
+    return "\n".join(tail[-6:])
+
+
+def fault_of(run: UsageRun, exit_code: int, stdout: str, stderr: str) -> str | None:
+    """What the call did wrong, if it did: crashed, or printed nothing where the brief
+    says it prints (an exit with an error of its own is the program's right on QA's input)."""
+    crash = crash_of(exit_code, stderr)
+    if crash is not None:
+        return "crashed:\n" + crash
+    if run.prints and exit_code == 0 and not stdout.strip():
+        return "printed nothing, and the brief says it prints"
+    return None
