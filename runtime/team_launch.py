@@ -39,6 +39,10 @@ PASSED_ENV = (
     "PYTHONPATH", "PATH", "HOME", "USER", "LOGNAME", "LANG", "LC_ALL", "LC_CTYPE", "TMPDIR",
     "VIRTUAL_ENV", "PYTHONPYCACHEPREFIX",
     "TMUX_TMPDIR",  # the supervisor finds crewmux's server (tmux -L) through it
+    # Where the caller keeps models, data and config, and which engine it chose: an agent
+    # that starts or finds an engine, or writes episodes, must see the caller's choices.
+    "XDG_CACHE_HOME", "XDG_DATA_HOME", "XDG_CONFIG_HOME",
+    "CREWMUX_ENGINE", "CREWMUX_MODELS_DIR", "CREWMUX_DATA_DIR", "CREWMUX_HF_ENDPOINT", "CREWMUX_NOTIFY",
     *URL_VARIABLES.values(),
 )  # fmt: skip
 KEY_ENV = tuple(KEY_VARIABLES.values())

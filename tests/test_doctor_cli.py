@@ -64,10 +64,15 @@ provider = "ollama"
 model = "fake-coder:7b"
 base_urls = ["{dead}"]
 """)
+    home = tmp_path / "xdg"
+    (home / "crewmux").mkdir(parents=True)
+    (home / "crewmux" / "config.toml").write_text("coders = 1\n")
     done = subprocess.run([sys.executable, "-m", "crewmux", "doctor", "--project", str(project)],
-                          capture_output=True, text=True, timeout=110)
+                          capture_output=True, text=True, timeout=110, env={**os.environ, "XDG_CONFIG_HOME": str(home)})
     out = done.stdout
     assert done.returncode == 0, out + done.stderr  # tmux, git, python3 are installed here
+    # Which files a run reads, so a user sees where a setting comes from.
+    assert f"project: {project / 'crewmux.toml'} (read); user: {home / 'crewmux' / 'config.toml'} (read)" in out
     rows = {line.split("  ")[0].strip(): line for line in out.splitlines() if line and not line.startswith(" ")}
     for name in ("tmux", "git", "bubblewrap", "python3", "node", "php", "go", "tsc", "chromium (headless)"):
         assert name in rows, out

@@ -15,6 +15,10 @@ def test_team_env_passes_what_panes_need_and_nothing_else() -> None:
     env = team_env({"PYTHONPATH": "/a:/b", "PATH": "/bin", "OLLAMA_HOST": "http://gpu:11434", "OPENAI_API_KEY": "k", "SECRET_TOKEN": "x", "TMUX": "/tmp/s,1,0"})
     # Keys are not passed (ps would show them): they go to the run's secrets.json.
     assert env == {"PYTHONPATH": "/a:/b", "PATH": "/bin", "OLLAMA_HOST": "http://gpu:11434", "PYTHONUNBUFFERED": "1"}
+    # The caller's model cache and engine choice reach the panes (a tmux server started
+    # by someone else would give them its own).
+    chosen = team_env({"XDG_CACHE_HOME": "/c", "CREWMUX_ENGINE": "llama-cpp-python", "CREWMUX_ENGINE_KEY": "k"})
+    assert chosen == {"XDG_CACHE_HOME": "/c", "CREWMUX_ENGINE": "llama-cpp-python", "PYTHONUNBUFFERED": "1"}
 
 
 def test_agent_command_lines_follow_launch_json(git_project: Path) -> None:

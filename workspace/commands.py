@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from pathlib import Path
 
@@ -10,8 +11,8 @@ from pathlib import Path
 # --- doctor (sandbox helper) ---------------------------------------------------------------
 
 def cmd_doctor(args: argparse.Namespace) -> int:
-    from crewmux.config import ConfigError, load_config
-    from crewmux.workspace.doctor import DoctorCheck, exit_code, format_table
+    from crewmux.config import CONFIG_FILE, ConfigError, load_config, user_config_path
+    from crewmux.workspace.doctor import DoctorCheck, config_check, exit_code, format_table
     from crewmux.workspace.doctor_probe import run_doctor
 
     from crewmux.workspace.writable import project_problem
@@ -19,6 +20,8 @@ def cmd_doctor(args: argparse.Namespace) -> int:
     config, problems = None, []
     try:
         config = load_config(args.project, args.config)
+        project_file, user_file = args.config or Path(args.project) / CONFIG_FILE, user_config_path(os.environ)
+        problems.append(config_check(project_file, project_file.is_file(), user_file, bool(user_file and user_file.is_file())))
     except ConfigError as exc:
         # `crewmux run` refuses this config: doctor must not call the machine ready.
         problems.append(DoctorCheck("config", "missing", str(exc), "fix crewmux.toml, then run crewmux doctor again", essential=True))

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Literal
 
 Status = Literal["ready", "missing"]
@@ -172,6 +173,13 @@ def engine_check(missing: str | None, version: str, pulled: list[str], wanted: l
     if not pulled:
         return DoctorCheck(name, "missing", f"llama-cpp-python {version}; no model pulled", "crewmux models pull qwen2.5-coder:1.5b")
     return DoctorCheck(name, "ready", f"llama-cpp-python {version}; models: {', '.join(pulled)} (a GPU: README, \"A GPU\")")
+
+
+def config_check(project_file: Path, project_found: bool, user_file: Path | None, user_found: bool) -> DoctorCheck:
+    """Which config files a run reads (the project's over the user's), found or not."""
+    def where(path: Path | None, found: bool) -> str:
+        return "no home directory" if path is None else f"{path} ({'read' if found else 'none there'})"
+    return DoctorCheck("config", "ready", f"project: {where(project_file, project_found)}; user: {where(user_file, user_found)}")
 
 
 def exit_code(checks: list[DoctorCheck]) -> int:
