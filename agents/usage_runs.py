@@ -7,7 +7,8 @@ text file for FILE, a word of that file for TEXT, a header of the CSV for COLUMN
 a crash no brief asks for. Only placeholders whose fitting value is certain are filled;
 a line with any other (``A OP B``, ``VALUE``, a JSON file of unknown shape) is not run.
 Where the brief's sentence says the call prints, printing nothing on that input is a
-fault too.
+fault too, and so is a line that fits none of the brief's output formats when the
+sentence gives one with placeholders (`added N`, `NUMBER:LINE`).
 
 Such a check is soft: the input is QA's, so a crash buys the coder another try with the
 traceback in front of it, and never fails a task on its own (the coordinator keeps the
@@ -43,6 +44,8 @@ DIRS = {"DIR", "DIRECTORY", "FOLDER", "ROOT"}
 WORDS = {"TEXT", "WORD", "PATTERN", "STRING", "QUERY", "TERM", "NEEDLE", "SEARCH", "MESSAGE", "ITEM", "TITLE"}
 COLUMNS = {"COLUMN", "COL", "FIELD", "HEADER"}
 NUMBERS = {"N", "NUMBER", "NUM", "COUNT", "INDEX", "ID", "K", "LINES", "WIDTH", "LIMIT", "SIZE"}
+NUMERIC = {"TOTAL", "SUM", "BYTES", "AMOUNT"}  # placeholders of output formats that stand for a number
+_PLACEHOLDER = re.compile(r"\b[A-Z][A-Z0-9_]*\b")
 
 
 @dataclass(frozen=True)
@@ -54,25 +57,70 @@ class UsageRun:
     argv: tuple[str, ...]
     fixtures: dict[str, str] = field(default_factory=dict)
     prints: bool = False
+    formats: tuple[str, ...] = ()  # the brief's output lines with placeholders ("added N"): each line printed fits one
 
     @property
     def command(self) -> str:
         return " ".join(shlex.quote(a) for a in self.argv)
 
 
-def usage_lines(brief: str, scripts: list[str]) -> list[tuple[str, bool]]:
-    """The brief's backticked Python calls of one of ``scripts``, each once, in order, each
-    with whether the rest of its sentence says it prints."""
-    found: list[tuple[str, bool]] = []
+@dataclass(frozen=True)
+class UsageLine:
+    usage: str
+    prints: bool  # the rest of its sentence says it prints
+    formats: tuple[str, ...]  # when that sentence gives a format with placeholders: every such format of the brief
+
+
+def usage_lines(brief: str, scripts: list[str]) -> list[UsageLine]:
+    """The brief's backticked Python calls of one of ``scripts``, each once, in order."""
+    found: list[UsageLine] = []
+    every_format = tuple(dict.fromkeys(f for f in _TICKED.findall(brief) if _is_format(f)))
+    # Sentences end outside backticks: "`N. [ ] TEXT`" is one format, not a full stop.
+    masked = _TICKED.sub(lambda m: "`" + re.sub(r"[.\n]", "_", m.group(1)) + "`", brief)
     for match in _TICKED.finditer(brief):
         span = match.group(1)
         try:
             words = shlex.split(span)
         except ValueError:
             continue
-        if len(words) >= 2 and words[0] in PYTHONS and words[1] in scripts and span not in [f for f, _ in found]:
-            found.append((span, bool(_PRINTS.match(_SENTENCE_END.split(brief[match.end():], maxsplit=1)[0]))))
+        if len(words) >= 2 and words[0] in PYTHONS and words[1] in scripts and span not in [f.usage for f in found]:
+            length = len(_SENTENCE_END.split(masked[match.end():], maxsplit=1)[0])
+            sentence = brief[match.end():match.end() + length]
+            prints = bool(_PRINTS.match(sentence))
+            formats = every_format if prints and any(_is_format(f) for f in _TICKED.findall(sentence)) else ()
+            found.append(UsageLine(span, prints, formats))
     return found
+
+
+def _is_format(span: str) -> bool:
+    """An output line with placeholders ("added N", "NUMBER:LINE"), not a call or a literal."""
+    words = span.split()
+    return bool(words) and words[0] not in PYTHONS and bool(_PLACEHOLDER.search(span))
+
+
+def _format_regex(template: str) -> re.Pattern[str]:
+    parts = []
+    for piece in re.split(r"(\b[A-Z][A-Z0-9_]*\b|\s+)", template):
+        if not piece:
+            continue
+        if piece.isspace():
+            parts.append(r"\s+")
+        elif _PLACEHOLDER.fullmatch(piece):
+            parts.append(r"-?\d+(?:\.\d+)?" if piece in NUMBERS | NUMERIC else r".+?")
+        else:
+            parts.append(re.escape(piece))
+    return re.compile("".join(parts))
+
+
+def unfitting_line(formats: tuple[str, ...], stdout: str) -> str | None:
+    """The first line printed that fits none of ``formats``, if one does not."""
+    if not formats:
+        return None
+    patterns = [_format_regex(f) for f in formats]
+    for line in stdout.splitlines():
+        if line.strip() and not any(p.fullmatch(line.strip()) for p in patterns):
+            return line.strip()
+    return None
 
 
 def usage_runs(brief: str, scripts: list[str]) -> list[UsageRun]:
@@ -81,9 +129,9 @@ def usage_runs(brief: str, scripts: list[str]) -> list[UsageRun]:
     csv = "csv" in brief.lower()
     json = "json" in brief.lower()
     runs: list[UsageRun] = []
-    for usage, prints in usage_lines(brief, scripts):
-        for argv in _variants(shlex.split(usage)):
-            run = _filled(usage, argv, csv=csv, json=json, prints=prints)
+    for line in usage_lines(brief, scripts):
+        for argv in _variants(shlex.split(line.usage)):
+            run = _filled(line, argv, csv=csv, json=json)
             if run is not None and run not in runs:
                 runs.append(run)
     return runs[:MAX_RUNS]
@@ -103,7 +151,7 @@ def _variants(argv: list[str]) -> list[list[str]]:
     return [without(None), *(without(i) for i, arg in enumerate(argv) if _OPTIONAL.match(arg))]
 
 
-def _filled(usage: str, argv: list[str], csv: bool, json: bool, prints: bool) -> UsageRun | None:
+def _filled(line: UsageLine, argv: list[str], csv: bool, json: bool) -> UsageRun | None:
     """``argv`` with each placeholder given a value that fits it, or None when one has none."""
     out = list(argv[:2])
     fixtures: dict[str, str] = {}
@@ -128,7 +176,7 @@ def _filled(usage: str, argv: list[str], csv: bool, json: bool, prints: bool) ->
             out.append(NUMBER)
         else:
             return None
-    return UsageRun(usage=usage, argv=tuple(out), fixtures=fixtures, prints=prints)
+    return UsageRun(usage=line.usage, argv=tuple(out), fixtures=fixtures, prints=line.prints, formats=line.formats)
 
 
 def _is_placeholder(arg: str) -> bool:
@@ -151,4 +199,7 @@ def fault_of(run: UsageRun, exit_code: int, stdout: str, stderr: str) -> str | N
         return "crashed:\n" + crash
     if run.prints and exit_code == 0 and not stdout.strip():
         return "printed nothing, and the brief says it prints"
+    unfit = unfitting_line(run.formats, stdout) if exit_code == 0 else None
+    if unfit is not None:
+        return f"printed `{unfit}`, which fits none of the brief's formats " + ", ".join(f"`{f}`" for f in run.formats)
     return None

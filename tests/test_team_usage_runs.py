@@ -13,7 +13,7 @@ import pytest
 
 from crewmux.agents import coordination as co
 from crewmux.agents.plan_check import one_file_plan
-from crewmux.agents.usage_runs import UsageRun, crash_of, fault_of, usage_runs
+from crewmux.agents.usage_runs import UsageRun, crash_of, fault_of, unfitting_line, usage_runs
 from crewmux.protocol.messages import ReviewResult
 from crewmux.workspace import git
 from tests.test_coordination import Team
@@ -58,6 +58,24 @@ def test_usage_lines_are_filled_only_where_a_fitting_value_is_certain() -> None:
     assert usage_runs("`python3 keys.py FILE` reads a JSON file", ["keys.py"]) == []  # a JSON file of what shape?
     assert usage_runs("`python3 other.py FILE`", ["findlines.py"]) == []  # another task's program
     assert usage_runs("`python3 todo.py add TEXT`, `python3 todo.py done N`", ["todo.py"])[1].argv == ("python3", "todo.py", "done", "1")
+
+
+TODO_BRIEF = ("`python3 todo.py add TEXT` appends an item and prints `added N`. `python3 todo.py list` prints every item "
+              "as `N. [ ] TEXT` or `N. [x] TEXT` when done. Sums print with two decimals, for example `12.50`.")
+
+
+def test_output_formats_with_placeholders_are_what_each_printed_line_must_fit() -> None:
+    add, listing = usage_runs(TODO_BRIEF, ["todo.py"])
+    assert add.formats == listing.formats == ("added N", "N. [ ] TEXT", "N. [x] TEXT")  # `12.50` is an example, not a format
+    assert unfitting_line(listing.formats, "1. [ ] buy milk\n2. [x] water plants\n") is None
+    assert unfitting_line(add.formats, "added 1\n") is None
+    assert unfitting_line(add.formats, "Added item 1\n") == "Added item 1"
+    assert unfitting_line(("NUMBER:LINE",), "2:error: disk full\nline 3\n") == "line 3"
+    assert fault_of(add, 0, "item added\n", "") == "printed `item added`, which fits none of the brief's formats " \
+        "`added N`, `N. [ ] TEXT`, `N. [x] TEXT`"
+    # A sentence that gives no format with placeholders judges no line.
+    (count,) = usage_runs("`python3 wc.py FILE` prints each word as `word: count`.", ["wc.py"])
+    assert count.formats == () and fault_of(count, 0, "anything at all\n", "") is None
 
 
 def test_a_crash_is_read_from_the_traceback_only() -> None:
