@@ -1,6 +1,7 @@
 """Start a project's server, wait for its port, send it requests, stop it: inside the sandbox.
 
-A standalone script (no crewmux imports): ``python serve.py SPEC``, SPEC one JSON object:
+A standalone script (no crewmux imports; webcheck.py beside it gives the browser's flags and
+listeners): ``python serve.py SPEC``, SPEC one JSON object:
 the command (``{port}`` in it is the port), how long to wait, the requests to send
 (and, optionally, a page to drive in Chromium). The server runs in a process group of its
 own with PORT set; in the sandbox's own network namespace whatever port it listens on is
@@ -17,6 +18,8 @@ import sys
 import time
 import http.client
 import urllib.parse
+
+from webcheck import FLAGS, listen  # beside this script: one way to watch a page
 
 LISTEN = "0A"  # TCP_LISTEN in /proc/net/tcp
 
@@ -173,12 +176,6 @@ def main():
     return 0
 
 
-FLAGS = [
-    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync", "--disable-dev-shm-usage",
-]
-
-
 def sample_for(field, token):
     """What a person would type into a field, marked with ``token`` so it can be found again."""
     kind = (field.get("type") or "text").lower()
@@ -210,20 +207,7 @@ def drive_page(port, spec):
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=spec["chromium"], args=FLAGS, headless=True)
         tab = browser.new_page()
-
-        def on_console(msg):
-            if msg.type == "error":
-                loc = msg.location or {}
-                report["console_errors"].append({"text": msg.text, "url": loc.get("url", ""), "line": loc.get("lineNumber")})
-
-        def on_response(response):
-            if response.status >= 400 and not response.url.endswith("/favicon.ico"):
-                report["failed_requests"].append({"url": response.url, "error": f"HTTP {response.status}"})
-
-        tab.on("console", on_console)
-        tab.on("pageerror", lambda exc: report["page_errors"].append({"text": str(exc), "stack": (getattr(exc, "stack", "") or "")[:800]}))
-        tab.on("requestfailed", lambda req: report["failed_requests"].append({"url": req.url, "error": req.failure or "failed"}))
-        tab.on("response", on_response)
+        listen(tab, report)
         try:
             tab.goto(report["url"], wait_until="load", timeout=20000)
             settle(tab)

@@ -24,6 +24,24 @@ class QuietHandler(http.server.SimpleHTTPRequestHandler):
         pass
 
 
+def listen(tab, report):
+    """Collect the tab's console errors, uncaught page errors and failed requests into
+    ``report`` (the browser's own favicon request is not the page's failure)."""
+    def on_console(msg):
+        if msg.type == "error":
+            loc = msg.location or {}
+            report["console_errors"].append({"text": msg.text, "url": loc.get("url", ""), "line": loc.get("lineNumber")})
+
+    def on_response(response):
+        if response.status >= 400 and not response.url.endswith("/favicon.ico"):
+            report["failed_requests"].append({"url": response.url, "error": f"HTTP {response.status}"})
+
+    tab.on("console", on_console)
+    tab.on("pageerror", lambda exc: report["page_errors"].append({"text": str(exc), "stack": (getattr(exc, "stack", "") or "")[:800]}))
+    tab.on("requestfailed", lambda req: report["failed_requests"].append({"url": req.url, "error": req.failure or "failed"}))
+    tab.on("response", on_response)
+
+
 def main(root, page, screenshot, chromium="/usr/bin/chromium", settle_ms=500):
     handler = functools.partial(QuietHandler, directory=root)
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
@@ -39,20 +57,7 @@ def main(root, page, screenshot, chromium="/usr/bin/chromium", settle_ms=500):
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=chromium, args=FLAGS, headless=True)
         tab = browser.new_page()
-
-        def on_console(msg):
-            if msg.type == "error":
-                loc = msg.location or {}
-                report["console_errors"].append({"text": msg.text, "url": loc.get("url", ""), "line": loc.get("lineNumber")})
-
-        def on_response(response):
-            if response.status >= 400:
-                report["failed_requests"].append({"url": response.url, "error": f"HTTP {response.status}"})
-
-        tab.on("console", on_console)
-        tab.on("pageerror", lambda exc: report["page_errors"].append({"text": str(exc), "stack": (getattr(exc, "stack", "") or "")[:800]}))
-        tab.on("requestfailed", lambda req: report["failed_requests"].append({"url": req.url, "error": req.failure or "failed"}))
-        tab.on("response", on_response)
+        listen(tab, report)
         try:
             tab.goto(report["url"], wait_until="load", timeout=20000)
             tab.wait_for_timeout(settle_ms)
