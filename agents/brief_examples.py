@@ -14,6 +14,7 @@ from __future__ import annotations
 import ast
 import re
 from dataclasses import dataclass
+from pathlib import Path
 
 from crewmux.agents.criteria import PROGRAMS, USAGE_WORD
 
@@ -24,6 +25,7 @@ _RESULT_VERB = re.compile(r"^\s*(?:returns|return|is|gives|give|yields|equals|==
 _RAISES_VERB = re.compile(r"^\s*(?:raises|should raise|must raise)\s*$", re.IGNORECASE)
 _PRINTS_VERB = re.compile(r"^\s*(?:prints|outputs|shows|writes|should print|must print)\s*$", re.IGNORECASE)
 MAX_CRITERION = 300  # a plan's criterion is at most this long
+HINT = Path(__file__).with_name("example_hint.py")  # copied into each generated test file
 
 
 @dataclass(frozen=True)
@@ -151,6 +153,9 @@ def python_example_tests(examples: list[CallExample], module: str) -> str:
         "",
         f"from {module} import {', '.join(names)}",
         "",
+        "",
+        *HINT.read_text().split('"""', 2)[2].strip().splitlines(),  # how_it_differs, without its module docstring
+        "",
     ]
     for number, example in enumerate(examples, start=1):
         lines += ["", f"def test_brief_example_{number}():"]
@@ -160,7 +165,8 @@ def python_example_tests(examples: list[CallExample], module: str) -> str:
         # The message is what the coder's model reads on a retry: the call, what it gave,
         # what the brief says, in one sentence a small model can act on.
         expected = f"pytest.approx({example.expected})" if _has_float(example.expected) else example.expected
-        said = f'{example.call + " returned "!r} + repr(actual) + {"; the brief says it returns " + example.expected!r}'
+        said = (f'{example.call + " returned "!r} + repr(actual) + {"; the brief says it returns " + example.expected!r}'
+                f' + how_it_differs(actual, {example.expected})')
         lines += [f"    actual = {example.call}", f"    assert actual == {expected}, {said}"]
     return "\n".join(lines) + "\n"
 
