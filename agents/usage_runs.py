@@ -7,7 +7,7 @@ text file for FILE, a word of that file for TEXT, a header of the CSV for COLUMN
 a crash no brief asks for. Only placeholders whose fitting value is certain are filled;
 a line with any other (``A OP B``, ``VALUE``, a JSON file of unknown shape) is not run.
 Where the brief's sentence says the call prints, printing nothing on that input is a
-fault too, and so is a line that fits none of the brief's output formats when the
+fault too, so is refusing the call with a usage message, and so is a line that fits none of the brief's output formats when the
 sentence gives one with placeholders (`added N`, `NUMBER:LINE`).
 
 Such a check is soft: the input is QA's, so a crash buys the coder another try with the
@@ -28,6 +28,7 @@ MAX_RUNS = 4  # calls per task: every optional flag with and without, in the bri
 _TICKED = re.compile(r"`([^`]+)`")
 _OPTIONAL = re.compile(r"^\[(.+)\]$")
 TRACEBACK = "Traceback (most recent call last)"
+_USAGE = re.compile(r"\busage\b", re.IGNORECASE)
 # The rest of a usage line's sentence (up to ". ", a blank line or the next call) saying it prints.
 _SENTENCE_END = re.compile(r"\.\s|\n\s*\n|`python")
 _PRINTS = re.compile(r"^[^.]*?\b(?:prints|outputs|shows|lists|displays|writes)\b", re.IGNORECASE | re.DOTALL)
@@ -197,6 +198,11 @@ def fault_of(run: UsageRun, exit_code: int, stdout: str, stderr: str) -> str | N
     crash = crash_of(exit_code, stderr)
     if crash is not None:
         return "crashed:\n" + crash
+    if exit_code != 0 and _USAGE.search(stdout + stderr):
+        # The call follows the brief's usage, on input that fits it: refusing it with a
+        # usage message is the program reading its arguments wrong ("list" takes none).
+        said = next(line.strip() for line in (stdout + "\n" + stderr).splitlines() if _USAGE.search(line))
+        return f"answered with its usage message (exit {exit_code}: `{said[:120]}`), but the call follows that usage"
     if run.prints and exit_code == 0 and not stdout.strip():
         return "printed nothing, and the brief says it prints"
     unfit = unfitting_line(run.formats, stdout) if exit_code == 0 else None

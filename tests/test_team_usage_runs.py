@@ -86,6 +86,9 @@ def test_a_crash_is_read_from_the_traceback_only() -> None:
     says_it_prints = UsageRun(usage="python3 wc.py FILE", argv=("python3", "wc.py", "input.txt"), prints=True)
     assert fault_of(says_it_prints, 0, "", "") == "printed nothing, and the brief says it prints"
     assert fault_of(says_it_prints, 1, "", "error: empty\n") is None  # its own error on QA's input is its right
+    # The 1.5B's todo.py wanted two arguments for every command: `list` got its usage line back.
+    refused = fault_of(says_it_prints, 1, "", "usage: python3 todo.py add TEXT\n")
+    assert refused == "answered with its usage message (exit 1: `usage: python3 todo.py add TEXT`), but the call follows that usage"
     assert fault_of(UsageRun(usage="python3 rm.py FILE", argv=("python3", "rm.py", "input.txt")), 0, "", "") is None
     assert [r.prints for r in usage_runs("`python3 wc.py FILE` reads the file and prints its words. `python3 wc.py -q FILE` "
                                          "is quiet.", ["wc.py"])] == [True, False]
