@@ -301,6 +301,13 @@ class Coder(Agent):
 
     def _write(self, parsed: ParsedReply, task_files: list[str] | None = None) -> tuple[list[str], str]:
         """Write the reply's files; (paths written, problems to send back)."""
+        if parsed.empty and len(task_files or []) == 1:
+            only = (task_files or [""])[0]
+            block = parsed.sole_block(PurePosixPath(only).suffix)
+            if block is not None:
+                # The task has one file and the reply one code block: that block is the file.
+                self.console.line(f"   the reply's one code block had no path: written as the task's {only}")
+                parsed.files.append((only, block))
         if parsed.empty:
             return [], prompt("coder_no_files")
         files = self._to_task_paths(list(parsed.files), task_files or [])

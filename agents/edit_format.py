@@ -11,6 +11,10 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+# The info strings a fenced block of a file with this suffix may carry.
+BLOCK_TAGS = {".py": ("python", "py", "python3"), ".js": ("javascript", "js"), ".ts": ("typescript", "ts"),
+              ".go": ("go", "golang"), ".php": ("php",), ".html": ("html",), ".css": ("css",), ".rs": ("rust", "rs"),
+              ".sh": ("bash", "sh", "shell")}
 _FENCE = re.compile(r"^(?P<indent> {0,3})(?P<fence>`{3,}|~{3,})(?P<info>.*)$")
 _PATH_CHARS = re.compile(r"^[A-Za-z0-9_./@+-][A-Za-z0-9_./@+ -]*$")
 _BARE_NAMES = {"Makefile", "Dockerfile", "Procfile", "LICENSE", "Gemfile", "Rakefile"}
@@ -39,10 +43,18 @@ class ParsedReply:
     files: list[tuple[str, str]] = field(default_factory=list)
     edits: list[Edit] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
+    unnamed: list[tuple[str, str]] = field(default_factory=list)  # (info string, content) of blocks with no path
 
     @property
     def empty(self) -> bool:
         return not self.files and not self.edits
+
+    def sole_block(self, suffix: str) -> str | None:
+        """The one unnamed block that can be a file ending in ``suffix`` (tagged with no
+        language, or with that file's), when there is exactly one: a small model often
+        sends a task's one file as a bare code block."""
+        fits = [content for info, content in self.unnamed if info.strip().lower() in ("", *BLOCK_TAGS.get(suffix, ()))]
+        return fits[0] if len(fits) == 1 and fits[0].strip() else None
 
 
 def clean_path(text: str) -> str | None:
@@ -140,6 +152,7 @@ def parse_reply(text: str) -> ParsedReply:
             result.problems.extend(problems)
             continue
         if path is None:
+            result.unnamed.append((info, "\n".join(body).rstrip("\n") + "\n"))
             continue  # an example or a shell command, not a file
         content = "\n".join(body)
         if end >= len(lines):

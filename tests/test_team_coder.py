@@ -156,3 +156,15 @@ def test_a_model_server_that_is_down_is_waited_for_and_costs_no_attempt(git_proj
     assert "the model server does not answer" in log and "not a failed attempt" in log
     statuses = [json.loads(line).get("status") for line in run.events("coder-1").read_text().splitlines()]
     assert "waiting" in statuses
+
+
+def test_a_bare_code_block_is_the_one_file_of_a_one_file_task(git_project: Path, until_coordinator_hears):
+    # The 0.5B's usual reply in the python suite: the file's code, fenced, with no path above it.
+    bare = f"Here is the function:\n{F}python\ndef hello() -> str:\n    return 'hi'\n{F}\nRun it with:\n{F}bash\npython3 app.py\n{F}\n"
+    _, replies, requests = run_coder(until_coordinator_hears, git_project, [{"role": "coder", "reply": bare}])
+    assert [m.type for m in replies] == ["completion"] and len(prompts(requests)) == 1  # no "your reply held no files" round
+    assert git.show_file(git_project, replies[0].commit, "app.py") == "def hello() -> str:\n    return 'hi'\n"
+    # Two files in the task: a bare block could be either, so it is not taken.
+    two = TASK.model_copy(update={"files": ["app.py", "util.py"]})
+    _, again, _ = run_coder(until_coordinator_hears, git_project, [{"role": "coder", "reply": bare}], task=two)
+    assert again[0].type == "error_report"

@@ -83,3 +83,13 @@ def test_search_missing_is_an_error_that_says_what_to_do():
 def test_broken_edit_block_is_a_problem():
     parsed = parse_reply(f"calc.py\n{F}\n<<<<<<< SEARCH\nx\n{F}\n")
     assert parsed.edits == [] and "missing" in parsed.problems[0]
+
+
+def test_the_sole_unnamed_block_is_offered_only_when_it_is_the_only_one_that_fits() -> None:
+    from crewmux.agents.edit_format import parse_reply
+
+    code = "```python\ndef f():\n    return 1\n```\n"
+    assert parse_reply(code).empty and parse_reply(code).sole_block(".py") == "def f():\n    return 1\n"
+    assert parse_reply(code + "```bash\npython3 f.py\n```\n").sole_block(".py") is not None  # a shell line is not a candidate
+    assert parse_reply(code + code.replace("1", "2")).sole_block(".py") is None  # two drafts: which one?
+    assert parse_reply(code).sole_block(".go") is None  # a Python block is not a Go file
