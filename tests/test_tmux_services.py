@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import os
 import random
+import re
 import signal
 import stat
 import subprocess
@@ -159,7 +160,10 @@ def test_a_service_that_keeps_dying_ends_the_run_with_the_reason(git_project: Pa
     dying = Service(name="engine", argv=[sys.executable, "-c", "raise SystemExit(3)"])
     rt, run = start(git_project, socket_name, [dying], policy=RestartPolicy(backoff_base=0.1, backoff_max=0.2, max_crashes=2))
     assert rt.wait(run, timeout=30) == "failed"
-    assert "service engine kept dying" in run.info().reason and "exited 3" in run.info().reason
+    reason = run.info().reason
+    # How it died, as tmux told it: tmux 3.3 sometimes marks a dead pane without its exit
+    # status (runtime/team.py), and then the reason says so instead of "exited 3".
+    assert "service engine kept dying" in reason and re.search(r"\((exited 3|exited with no exit status);", reason), reason
     # The supervisor stopped the team and left (its window closed, not revived).
     wait_for("the supervisor to leave", lambda: rt.panes(run).supervisor is None)
     time.sleep(1.5)
