@@ -16,9 +16,8 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from crewmux.agents.criteria import PROGRAMS, USAGE_WORD
+from crewmux.agents.criteria import PROGRAMS, TICKED, USAGE_WORD
 
-_TICKED = re.compile(r"`([^`]+)`")
 # Words between a call and its result: "`f(1)` returns `2`", "`f(1)` is `2`", "`f(1)` -> `2`".
 _RESULT_VERB = re.compile(r"^\s*(?:returns|return|is|gives|give|yields|equals|==|->|=>|→|should return|must return)\s*$",
                           re.IGNORECASE)
@@ -61,7 +60,7 @@ Example = CallExample | CommandExample
 
 def examples_of(text: str) -> list[Example]:
     """Every example ``text`` states, in order, each once."""
-    spans = [(m.group(1), m.start(), m.end()) for m in _TICKED.finditer(text)]
+    spans = [(m.group(1), m.start(), m.end()) for m in TICKED.finditer(text)]
     found: list[Example] = []
     for i, (code, _start, end) in enumerate(spans):
         inline = _inline_call(code)
@@ -186,7 +185,7 @@ def declared_functions(text: str) -> list[tuple[str, list[str]]]:
     if re.search(r"\bclass\b", text) and re.search(r"\bmethods?\b", text, re.IGNORECASE):
         return []
     found: dict[str, list[str]] = {}
-    for code in _TICKED.findall(text):
+    for code in TICKED.findall(text):
         try:
             tree = ast.parse(f"def {code.strip()}:\n    pass\n")
         except SyntaxError:

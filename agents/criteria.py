@@ -17,7 +17,7 @@ from pathlib import Path, PurePosixPath
 PROGRAMS = ("python3", "python", "node", "php", "bash", "sh", "go")
 _VERB = r"(?:prints|print|outputs|output|shows|displays|writes|lists|returns|gives|produces|exits|exit|should|must|succeeds|fails|reports|echoes|then|and|with|->|=>|→)"
 _PLAIN = re.compile(rf"\b((?:{'|'.join(PROGRAMS)})\s+[^\s,;:'\"`()]+(?:\s+(?!{_VERB}\b)[^\s,;:'\"`()]+)*)")
-_TICKED = re.compile(r"`([^`]+)`")
+TICKED = re.compile(r"`([^`]+)`")  # a backticked span of a brief or criterion
 _QUOTED = re.compile(r"'([^']+)'|\"([^\"]+)\"")
 _CONTENT = re.compile(r"\b(?:containing|contains|with (?:the )?(?:content|text|lines?))\s+(?:'([^']*)'|\"([^\"]*)\")", re.IGNORECASE)
 _EXIT = re.compile(r"\bexit(?:s)?(?: with)?(?: (?:code|status))? (\d+)|\bexit code (\d+)", re.IGNORECASE)
@@ -56,7 +56,7 @@ class CommandCriterion:
 def command_of(criterion: str) -> CommandCriterion | None:
     """The command a criterion names, or None when it names none."""
     text = None
-    for ticked in _TICKED.findall(criterion):
+    for ticked in TICKED.findall(criterion):
         if ticked.split()[:1] and ticked.split()[0] in PROGRAMS:
             text = ticked
             break
@@ -95,7 +95,7 @@ def command_of(criterion: str) -> CommandCriterion | None:
     if prints is not None:
         after = rest[prints.end():]
         found.expected = [a if a is not None and a != "" else b for a, b in _QUOTED.findall(after)]
-        found.expected += [t for t in _TICKED.findall(after) if t.split()[:1] and t.split()[0] not in PROGRAMS]
+        found.expected += [t for t in TICKED.findall(after) if t.split()[:1] and t.split()[0] not in PROGRAMS]
         found.expected = [e.replace("\\n", "\n") for e in found.expected if e]
     return found
 

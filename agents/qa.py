@@ -148,10 +148,12 @@ class QA(Agent):
             files += written
             commit = git.commit_all(self.worktree, f"crewmux qa: tests for {task.id} from its acceptance criteria") or commit
         self.set_status("validating")
+        pending = self._pending_files(task)
         ctx = Context(self.worktree, files, self.sandbox, timeout=self.config.sandbox.timeout, artifacts=self.run.artifacts_dir,
-                      pending=self._pending_files(task), pycheck=self.pycheck, routes=tuple(task.contract.routes),
-                      deps=self._deps())
-        checks = command_checks + self._usage_runs(task, files)
+                      pending=pending, pycheck=self.pycheck, routes=tuple(task.contract.routes), deps=self._deps())
+        # Usage runs only once nothing of the plan is missing: a program that imports another
+        # task's module would crash for a reason that is not its own.
+        checks = command_checks + (self._usage_runs(files) if not pending else [])
         checks += review_checks(ctx, git.tracked_files(self.worktree), label=f"{task.id}-a{request.attempt}")
         for check in checks:
             self.console.line(f"   {check.name}: {check.status} {check.detail.splitlines()[0] if check.detail else ''}")
@@ -221,7 +223,7 @@ class QA(Agent):
             # (a library the brief asks for); running it proves nothing either way.
             return CheckResult(name, "not_checked", f"not checked: {script} only defines functions and classes; running it does nothing")
         if command.argv[0] in ("python3", "python"):
-            argv, env, readable = [sys.executable, *command.argv[1:]], {**python_env(), "PYTHONDONTWRITEBYTECODE": "1"}, python_readable()
+            argv, env, readable = _python_call(command.argv)
         else:
             tool = tool_path(command.argv[0])
             if tool is None:
@@ -237,7 +239,7 @@ class QA(Agent):
             target.write_text(content)
             made.append(target)
         try:
-            result = self.sandbox.run(argv, cwd=self.worktree, timeout=min(COMMAND_SECONDS, self.config.sandbox.timeout), env=env,
+            result = self.sandbox.run(argv, cwd=self.worktree, timeout=self._command_seconds(), env=env,
                                       writable=[self.worktree], readable=readable)
         finally:
             for target in made:
@@ -251,12 +253,12 @@ class QA(Agent):
         return CheckResult(name, "passed" if judged.passed else "failed", detail)
 
     # -- the brief's usage lines, run on made-up input: soft checks (usage_runs.py) -----------
-    def _usage_runs(self, task: PlanTask, files: list[str]) -> list[CheckResult]:
+    def _usage_runs(self, files: list[str]) -> list[CheckResult]:
         """Each usage line of the brief for this task's programs, called with made-up
-        arguments in a scratch copy of the tree (what it writes is not committed); a
-        Python traceback fails the check softly."""
+        arguments in a scratch copy of the tree (what it writes is not committed); a fault
+        (usage_runs.fault_of) fails the check softly."""
         scripts = [f for f in files if f.endswith(".py") and not is_test_file(f) and runs_anything(self.worktree / f)]
-        runs = usage_runs(self.info.brief, scripts) if scripts and not self._pending_files(task) else []
+        runs = usage_runs(self.info.brief, scripts) if scripts else []
         if not runs:
             return []
         results = []
@@ -275,9 +277,8 @@ class QA(Agent):
         for rel, content in run.fixtures.items():
             (tree / rel).parent.mkdir(parents=True, exist_ok=True)
             (tree / rel).write_text(content)
-        env = {**python_env(), "PYTHONDONTWRITEBYTECODE": "1"}
-        result = self.sandbox.run([sys.executable, *run.argv[1:]], cwd=tree, timeout=min(COMMAND_SECONDS, self.config.sandbox.timeout),
-                                  env=env, writable=[tree], readable=python_readable(), stdin=b"")
+        argv, env, readable = _python_call(run.argv)
+        result = self.sandbox.run(argv, cwd=tree, timeout=self._command_seconds(), env=env, writable=[tree], readable=readable, stdin=b"")
         if getattr(result, "stopped", False):
             return CheckResult(name, "not_checked", f"not checked: still running after {COMMAND_SECONDS:.0f} s")
         fault = fault_of(run, result.exit_code, result.stdout or "", result.stderr or "")
@@ -286,6 +287,9 @@ class QA(Agent):
             return CheckResult(name, "passed", f"exit {result.exit_code}, no crash (the brief's usage `{run.usage}`)")
         return CheckResult(name, "failed", f"`{run.command}` {fault}. The call follows the brief's usage `{run.usage}`, on "
                                            f"input QA made up (files: {made}).")
+
+    def _command_seconds(self) -> float:
+        return min(COMMAND_SECONDS, self.config.sandbox.timeout)
 
     def _deps(self) -> DepsSetup:
         """What the task's manifests may install, into this run's environments (workspace/deps.py)."""
@@ -452,6 +456,11 @@ class QA(Agent):
         (kept / target).parent.mkdir(parents=True, exist_ok=True)
         (kept / target).write_text(tests[0][1])
         return True
+
+
+def _python_call(argv: list[str] | tuple[str, ...]) -> tuple[list[str], dict[str, str], list[str]]:
+    """A ``python3 ...`` command as the sandbox runs it: (argv, env, readable paths)."""
+    return [sys.executable, *argv[1:]], {**python_env(), "PYTHONDONTWRITEBYTECODE": "1"}, python_readable()
 
 
 def _load_failures(path: Path) -> dict[str, str]:

@@ -7,8 +7,9 @@ text file for FILE, a word of that file for TEXT, a header of the CSV for COLUMN
 a crash no brief asks for. Only placeholders whose fitting value is certain are filled;
 a line with any other (``A OP B``, ``VALUE``, a JSON file of unknown shape) is not run.
 Where the brief's sentence says the call prints, printing nothing on that input is a
-fault too, so is refusing the call with a usage message, and so is a line that fits none of the brief's output formats when the
-sentence gives one with placeholders (`added N`, `NUMBER:LINE`).
+fault too; so is refusing the call with a usage message, and so is a line that fits none
+of the brief's output formats when the sentence gives one with placeholders (`added N`,
+`NUMBER:LINE`).
 
 Such a check is soft: the input is QA's, so a crash buys the coder another try with the
 traceback in front of it, and never fails a task on its own (the coordinator keeps the
@@ -21,11 +22,10 @@ import re
 import shlex
 from dataclasses import dataclass, field
 
-from crewmux.agents.criteria import PLACEHOLDERS
+from crewmux.agents.criteria import PLACEHOLDERS, TICKED, USAGE_WORD
 
 PYTHONS = ("python3", "python")
 MAX_RUNS = 4  # calls per task: every optional flag with and without, in the brief's order
-_TICKED = re.compile(r"`([^`]+)`")
 _OPTIONAL = re.compile(r"^\[(.+)\]$")
 TRACEBACK = "Traceback (most recent call last)"
 _USAGE = re.compile(r"\busage\b", re.IGNORECASE)
@@ -75,10 +75,10 @@ class UsageLine:
 def usage_lines(brief: str, scripts: list[str]) -> list[UsageLine]:
     """The brief's backticked Python calls of one of ``scripts``, each once, in order."""
     found: list[UsageLine] = []
-    every_format = tuple(dict.fromkeys(f for f in _TICKED.findall(brief) if _is_format(f)))
+    every_format = tuple(dict.fromkeys(f for f in TICKED.findall(brief) if _is_format(f)))
     # Sentences end outside backticks: "`N. [ ] TEXT`" is one format, not a full stop.
-    masked = _TICKED.sub(lambda m: "`" + re.sub(r"[.\n]", "_", m.group(1)) + "`", brief)
-    for match in _TICKED.finditer(brief):
+    masked = TICKED.sub(lambda m: "`" + re.sub(r"[.\n]", "_", m.group(1)) + "`", brief)
+    for match in TICKED.finditer(brief):
         span = match.group(1)
         try:
             words = shlex.split(span)
@@ -88,7 +88,7 @@ def usage_lines(brief: str, scripts: list[str]) -> list[UsageLine]:
             length = len(_SENTENCE_END.split(masked[match.end():], maxsplit=1)[0])
             sentence = brief[match.end():match.end() + length]
             prints = bool(_PRINTS.match(sentence))
-            formats = every_format if prints and any(_is_format(f) for f in _TICKED.findall(sentence)) else ()
+            formats = every_format if prints and any(_is_format(f) for f in TICKED.findall(sentence)) else ()
             found.append(UsageLine(span, prints, formats))
     return found
 
@@ -101,7 +101,7 @@ def _is_format(span: str) -> bool:
 
 def _format_regex(template: str) -> re.Pattern[str]:
     parts = []
-    for piece in re.split(r"(\b[A-Z][A-Z0-9_]*\b|\s+)", template):
+    for piece in re.split(rf"({_PLACEHOLDER.pattern}|\s+)", template):
         if not piece:
             continue
         if piece.isspace():
@@ -158,7 +158,7 @@ def _filled(line: UsageLine, argv: list[str], csv: bool, json: bool) -> UsageRun
     fixtures: dict[str, str] = {}
     for arg in argv[2:]:
         word = arg.strip("<>").upper()
-        if not _is_placeholder(arg):
+        if not USAGE_WORD.match(arg):  # optional parts and "..." are gone (_variants): a NAME or a <name>
             out.append(arg)
         elif word in FILES:
             if json:
@@ -180,10 +180,6 @@ def _filled(line: UsageLine, argv: list[str], csv: bool, json: bool) -> UsageRun
     return UsageRun(usage=line.usage, argv=tuple(out), fixtures=fixtures, prints=line.prints, formats=line.formats)
 
 
-def _is_placeholder(arg: str) -> bool:
-    return bool(re.fullmatch(r"[A-Z][A-Z0-9_]*|<[^>]+>", arg)) and not arg.startswith("-")
-
-
 def crash_of(exit_code: int, stderr: str) -> str | None:
     """The end of the Python traceback when the call crashed, else None."""
     if exit_code == 0 or TRACEBACK not in stderr:
@@ -193,8 +189,9 @@ def crash_of(exit_code: int, stderr: str) -> str | None:
 
 
 def fault_of(run: UsageRun, exit_code: int, stdout: str, stderr: str) -> str | None:
-    """What the call did wrong, if it did: crashed, or printed nothing where the brief
-    says it prints (an exit with an error of its own is the program's right on QA's input)."""
+    """What the call did wrong, if it did: crashed, answered with its usage message,
+    printed nothing where the brief says it prints, or printed a line that fits none of
+    the brief's formats (an exit with an error of its own is the program's right on QA's input)."""
     crash = crash_of(exit_code, stderr)
     if crash is not None:
         return "crashed:\n" + crash
