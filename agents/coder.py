@@ -108,21 +108,23 @@ class Coder(Agent):
         if task.language == "python" or "python" in languages(task.files):
             self.pycheck.warm()  # it starts while the model thinks
         system = prompt("coder_search_replace" if self.config.edit_format == "search_replace" else "coder")
-        messages = [ChatMessage("system", system), ChatMessage("user", self._task_prompt(job, model, system))]
+        notes = self.take_steer_notes()
+        messages = [ChatMessage("system", system), ChatMessage("user", self._task_prompt(job, model, system, notes))]
+        # best-of-N on a retry: the candidates but the first start again (_candidates)
+        starts_again = len(job.rung.temperatures) > 1 and job.previous_commit
+        fresh = [messages[0], ChatMessage("user", self._task_prompt(job, model, system, notes, fresh=True))] if starts_again else messages
         stuck = StuckDetector()
         tokens = 0
         errors = ""
         written: list[str] = []  # every file written in this attempt, over all the replies
         for round_no in range(1 + FIX_ROUNDS):
             self.checkpoint()
-            notes = self.take_steer_notes()
-            if notes and round_no > 0:
+            if round_no > 0 and (notes := self.take_steer_notes()):
                 messages.append(ChatMessage("user", _steer_text(notes)))
             self.set_status("thinking")
             try:
                 if round_no == 0 and len(job.rung.temperatures) > 1:
-                    fresh = [messages[0], ChatMessage("user", self._task_prompt(job, model, system, fresh=True))]
-                    results = self._candidates(messages, fresh if job.previous_commit else messages, model, job)
+                    results = self._candidates(messages, fresh, model, job)
                     result = results[0]
                 else:
                     results = []
@@ -248,7 +250,7 @@ class Coder(Agent):
         """One reply that could not be used as it was (counted in the report)."""
         self.events.emit("error", task_id=job.task.id, attempt=job.attempt, text=errors.splitlines()[0][:300], data={"reply": kind})
 
-    def _task_prompt(self, job: TaskAssignment, model: ModelConfig, system: str, fresh: bool = False) -> str:
+    def _task_prompt(self, job: TaskAssignment, model: ModelConfig, system: str, notes: list[str], fresh: bool = False) -> str:
         """The task, its contract and what it builds on first (the same on every attempt, so
         the engine reuses its cache of them), what changed last (files, errors); cut to
         the model's context by priority, the cut reported. ``fresh``: a new draft, shown the
@@ -257,7 +259,6 @@ class Coder(Agent):
         acceptance = "\n".join(f"- {a}" for a in task.acceptance) or prompt("coder_no_acceptance")
         contract = render_contract(task.contract)
         deps = "\n".join(f"{dep}:\n{render_contract(c)}" for dep, c in job.dependency_contracts.items())
-        notes = self.take_steer_notes()
         feedback = prompt("coder_retry_fresh" if fresh else "coder_retry", attempt=job.attempt, feedback=job.feedback) if job.feedback else ""
         frame = _frame(task.id, ", ".join(task.files), task.language)
         # A one-file task's description is the brief (or its start): said once, not twice.

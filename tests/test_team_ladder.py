@@ -16,7 +16,7 @@ from crewmux.agents.report import build_report, render_markdown
 from crewmux.config import Budgets, Config, ModelConfig
 from crewmux.protocol.events import read_events
 from crewmux.protocol.mailbox import deliver
-from crewmux.protocol.messages import ReviewRequest, Rung, TaskAssignment
+from crewmux.protocol.messages import ReviewRequest, Rung, Steer, TaskAssignment
 from crewmux.protocol.plan import PlanTask
 from crewmux.protocol.rundir import RunDir
 from crewmux.protocol.state import AttemptRecord, RunState, TaskRecord
@@ -63,8 +63,9 @@ def test_no_escalation_to_the_same_model():
     assert not supports_thinking(ModelConfig(model="qwen3:8b", think=True))  # already on
 
 
-def run_coder(project: Path, hears, rules: list[dict], rung: Rung, config_extra: dict | None = None, previous: str = ""):
-    """The coder on attempt 3 at ``rung``; ``previous``: attempt 2's app.py, rejected."""
+def run_coder(project: Path, hears, rules: list[dict], rung: Rung, config_extra: dict | None = None, previous: str = "",
+              steer: str = ""):
+    """The coder on attempt 3 at ``rung``; ``previous``: attempt 2's app.py, rejected; ``steer``: a note sent first."""
     with FakeLLMServer({"tps": 0, "ttft": 0, "rules": rules}) as fake:
         config = Config(default=ModelConfig(provider="ollama", model="fake-coder:1.5b", base_urls=[fake.url]), **(config_extra or {}))
         run = RunDir.create(project, "hello", build_agents(1, 1), config=config.model_dump(mode="json"))
@@ -77,6 +78,8 @@ def run_coder(project: Path, hears, rules: list[dict], rung: Rung, config_extra:
             git.checkout_fresh(wt, base, branch=f"crewmux/{run.run_id}-t1-a2")
             (wt / "app.py").write_text(previous)
             before = {"previous_commit": git.commit_all(wt, "attempt 2"), "feedback": "test_hello failed: expected 'hi'"}
+        if steer:
+            deliver(run.mail_root, Steer(run_id=run.run_id, sender="dashboard", recipient="coder-1", text=steer))
         deliver(run.mail_root, TaskAssignment(run_id=run.run_id, sender="coordinator", recipient="coder-1", task_id="t1", task=task,
                                               attempt=3, branch=f"crewmux/{run.run_id}-t1-a3", base_ref=base, rung=rung, **before))
         replies = hears(Coder(run, "coder-1", heartbeat_interval=60), timeout=40)
@@ -106,13 +109,14 @@ def test_best_of_n_on_a_retry_repairs_with_one_candidate_and_starts_again_with_t
     rung = Rung(name="best_of_n", temperatures=[0.3, 0.7, 1.0])
     wrong = "def hello() -> str:\n    return 'WRONG-DRAFT'\n"
     _, (done,), requests = run_coder(git_project, until_coordinator_hears, [{"role": "coder", "reply": good(1)}], rung,
-                                     previous=wrong)
+                                     previous=wrong, steer="keep it to one line")
     assert done.type == "completion"
     prompts = {r["body"]["options"]["temperature"]: r["body"]["messages"][-1]["content"] for r in requests}
     assert "WRONG-DRAFT" in prompts[0.3] and "fix them" in prompts[0.3]  # the repair sees the rejected files
     for temperature in (0.7, 1.0):
         assert "WRONG-DRAFT" not in prompts[temperature] and "from the start" in prompts[temperature]
     assert all("test_hello failed: expected 'hi'" in text for text in prompts.values())  # every candidate sees the error
+    assert all("keep it to one line" in text for text in prompts.values())  # and the human's steer note
 
 
 def test_think_and_bigger_model_rungs_change_the_request(git_project: Path, until_coordinator_hears):
