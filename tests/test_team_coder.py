@@ -168,3 +168,11 @@ def test_a_bare_code_block_is_the_one_file_of_a_one_file_task(git_project: Path,
     two = TASK.model_copy(update={"files": ["app.py", "util.py"]})
     _, again, _ = run_coder(until_coordinator_hears, git_project, [{"role": "coder", "reply": bare}], task=two)
     assert again[0].type == "error_report"
+
+
+def test_a_standard_module_used_without_its_import_is_imported_before_the_check(git_project: Path, until_coordinator_hears):
+    # The 1.5B sent `sys.argv` without `import sys` back unchanged on every rung (py-cli-dir-size).
+    forgot = f"app.py\n{F}python\nimport os\n\ndef hello() -> str:\n    return os.sep + sys.argv[0]\n{F}\n"
+    _, replies, requests = run_coder(until_coordinator_hears, git_project, [{"role": "coder", "reply": forgot}])
+    assert [m.type for m in replies] == ["completion"] and len(prompts(requests)) == 1  # no round spent on the import
+    assert git.show_file(git_project, replies[0].commit, "app.py").startswith("import sys\nimport os\n")
