@@ -16,6 +16,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path, PurePosixPath
 
 from crewmux.agents.contract import render_contract
+from crewmux.agents.escalation import RETRY_TEMPERATURE
 from crewmux.agents.edit_format import EditError, ParsedReply, apply_edit, parse_reply
 from crewmux.agents.llm.types import ChatMessage, LLMError
 from crewmux.agents.loop import Agent, AgentStopped
@@ -115,6 +116,7 @@ class Coder(Agent):
         starts_again = len(job.rung.temperatures) > 1 and job.previous_commit
         fresh = [messages[0], ChatMessage("user", self._task_prompt(job, model, system, notes, fresh=True))] if starts_again else messages
         stuck = StuckDetector()
+        asking = model  # the fix rounds' model: warmer once the same error comes back
         tokens = 0
         errors = ""
         written: list[str] = []  # every file written in this attempt, over all the replies
@@ -130,7 +132,7 @@ class Coder(Agent):
                 else:
                     results = []
                     result = self._until_server_answers(
-                        lambda: self.talker.chat(messages, model, task=task.id, attempt=job.attempt, rung=job.rung.name))
+                        lambda: self.talker.chat(messages, asking, task=task.id, attempt=job.attempt, rung=job.rung.name))
             except LLMError as exc:
                 self._report(job, "llm", str(exc))
                 return
@@ -155,6 +157,10 @@ class Coder(Agent):
                 self.set_status("stuck")
                 self._report(job, "stuck", f"stuck: {stuck.reason()}:\n{errors}", tokens=tokens)
                 return
+            if stuck.repeated and (asking.temperature or 0.0) < RETRY_TEMPERATURE:
+                # At 0.2 the 1.5B sends the same file back for the same error: let the reply change.
+                asking = model.model_copy(update={"temperature": RETRY_TEMPERATURE})
+                self.console.line(f"   the same error again: the next fix is asked at temperature {RETRY_TEMPERATURE}")
             messages += [ChatMessage("assistant", result.text), ChatMessage("user", prompt("coder_fix", errors=errors))]
         self._report(job, "invalid_reply", f"still failing the syntax check after {1 + FIX_ROUNDS} replies:\n{errors}", tokens=tokens)
 

@@ -31,6 +31,11 @@ class StuckDetector:
             return True
         return len(h) >= 4 and h[-1] == h[-3] and h[-2] == h[-4] and h[-1] != h[-2]
 
+    @property
+    def repeated(self) -> bool:
+        """The last error is the one before it again."""
+        return len(self.history) >= 2 and self.history[-1] == self.history[-2]
+
     def reason(self) -> str:
         h = self.history
         if len(h) >= self.repeats and len(set(h[-self.repeats:])) == 1:

@@ -74,6 +74,9 @@ def test_coder_fixes_its_own_syntax_error_within_the_attempt(git_project: Path, 
 def test_three_identical_errors_means_stuck(git_project: Path, until_coordinator_hears):
     run, replies, requests = run_coder(until_coordinator_hears, git_project, [{"role": "coder", "reply": BAD}])
     assert len(prompts(requests)) == 3
+    # The same error back: the next fix is asked warmer, so the reply can change.
+    temperatures = [r["body"].get("options", r["body"]).get("temperature") for r in requests if r.get("crewmux", {}).get("role") == "coder"]
+    assert temperatures == [0.2, 0.2, 0.7]
     assert [(m.type, m.kind) for m in replies] == [("error_report", "stuck")]
     assert "the same error 3 times in a row" in replies[0].error
     statuses = [json.loads(line).get("status") for line in run.events("coder-1").read_text().splitlines()]
