@@ -178,19 +178,61 @@ def _has_float(source: str) -> bool:
         isinstance(v, (int, float)) and not isinstance(v, bool) for v in value)
 
 
+@dataclass(frozen=True)
+class Signature:
+    """A call signature the brief spells out: "`deposit(amount: int) -> int`"."""
+
+    name: str
+    params: tuple[tuple[str, str], ...]  # (name, its annotation's source or "")
+    returns: str = ""
+
+
+@dataclass(frozen=True)
+class DeclaredClass:
+    """The one class a brief declares, how it is made, and its methods."""
+
+    name: str
+    init: Signature | None
+    methods: tuple[Signature, ...]
+
+
+def _signatures(text: str) -> list[Signature]:
+    """Every backticked span that reads as a signature, each name once, in order."""
+    found: dict[str, Signature] = {}
+    for code in TICKED.findall(text):
+        try:
+            node = ast.parse(f"def {code.strip()}:\n    pass\n").body[0]
+        except SyntaxError:
+            continue
+        if isinstance(node, ast.FunctionDef) and node.name not in found:
+            args = [*node.args.posonlyargs, *node.args.args, *node.args.kwonlyargs]
+            params = tuple((a.arg, ast.unparse(a.annotation) if a.annotation else "") for a in args)
+            found[node.name] = Signature(node.name, params, ast.unparse(node.returns) if node.returns else "")
+    return list(found.values())
+
+
+def declared_class(text: str) -> DeclaredClass | None:
+    """The class a brief about one class declares ("a class `Account`. `Account(owner: str)`
+    ... Methods: `deposit(amount: int) -> int`"), or None."""
+    names = list(dict.fromkeys(re.findall(r"\bclass\s+`(\w+)`|`class\s+(\w+)", text)))
+    names = list(dict.fromkeys(a or b for a, b in names))
+    if len(names) != 1:
+        return None
+    signatures = _signatures(text)
+    init = next((s for s in signatures if s.name == names[0]), None)
+    methods = tuple(s for s in signatures if s.name != names[0] and not s.name[0].isupper() and not s.name.startswith("_"))
+    return DeclaredClass(names[0], init, methods) if methods else None
+
+
 def declared_functions(text: str) -> list[tuple[str, list[str]]]:
     """The functions a brief declares by signature ("`rle_encode(text: str) -> str`"):
     (name, parameter names), each name once, in order. A brief about a class with methods
     declares methods, not functions: none are taken from it."""
+    return [(s.name, [p for p, _ in s.params]) for s in function_signatures(text)]
+
+
+def function_signatures(text: str) -> list[Signature]:
+    """The functions a brief declares by signature (none from a brief about a class's methods)."""
     if re.search(r"\bclass\b", text) and re.search(r"\bmethods?\b", text, re.IGNORECASE):
         return []
-    found: dict[str, list[str]] = {}
-    for code in TICKED.findall(text):
-        try:
-            tree = ast.parse(f"def {code.strip()}:\n    pass\n")
-        except SyntaxError:
-            continue
-        node = tree.body[0]
-        if isinstance(node, ast.FunctionDef) and node.name not in found and not node.name[0].isupper():
-            found[node.name] = [a.arg for a in [*node.args.posonlyargs, *node.args.args, *node.args.kwonlyargs]]
-    return list(found.items())
+    return [s for s in _signatures(text) if not s.name[0].isupper()]

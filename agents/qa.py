@@ -12,13 +12,16 @@ previous attempt's code had is dropped with a note. A check that could not run i
 
 from __future__ import annotations
 
+import ast
 import json
 import shutil
 import sys
 import tempfile
 from pathlib import Path, PurePosixPath
 
-from crewmux.agents.brief_examples import CallExample, CommandExample, example_of, python_example_tests
+from crewmux.agents.brief_examples import (
+    CallExample, CommandExample, declared_class, example_of, function_signatures, python_example_tests)
+from crewmux.agents.interface_tests import python_interface_tests
 from crewmux.agents.context import signatures
 from crewmux.agents.contract import Callable_, allowed_calls, render_contract
 from crewmux.agents.criteria import CommandCriterion, command_of, judge, named_calls, runs_anything
@@ -143,6 +146,7 @@ class QA(Agent):
         commands, examples, by_model = self._command_criteria(task)
         command_checks = self._run_commands(task, commands, files)
         written = self._example_tests(task, files, examples, notes)
+        written += self._interface_tests(task, files)
         written += self._tests_for(task, files, request.attempt, notes, by_model, dropped)
         if written:
             files += written
@@ -323,6 +327,22 @@ class QA(Agent):
         self.console.line(f"   added the criteria's {len(examples)} example(s) as tests: {target}")
         return [target]
 
+    def _interface_tests(self, task: PlanTask, files: list[str]) -> list[str]:
+        """A test file of the interface the brief declares, on the task's one Python module
+        when it defines a declared name (interface_tests.py)."""
+        sources = [f for f in files if f.endswith(".py") and not is_test_file(f)]
+        if len(sources) != 1:
+            return []
+        content = python_interface_tests(_module_of(sources[0]), _top_level_names(self.worktree / sources[0]),
+                                         function_signatures(self.info.brief), declared_class(self.info.brief))
+        if not content:
+            return []
+        target = f"test_qa_interface_{task.id}.py"
+        if apply_files(self.worktree, [(target, content)]).refused:
+            return []
+        self.console.line(f"   added the brief's declared interface as tests: {target}")
+        return [target]
+
     def _example_module(self, task: PlanTask, files: list[str], examples: list[CallExample]) -> str | None:
         """The module to import the examples' functions from: the contract's, else the
         task's one Python file that is not a test."""
@@ -332,7 +352,7 @@ class QA(Agent):
         candidates = sorted(modules) or sources
         if len(candidates) != 1:
             return None
-        return str(PurePosixPath(candidates[0]).with_suffix("")).replace("/", ".")
+        return _module_of(candidates[0])
 
     # -- tests from the acceptance criteria -----------------------------------------------
     def _tests_for(self, task: PlanTask, files: list[str], attempt: int, notes: list[str], criteria: list[str],
@@ -456,6 +476,22 @@ class QA(Agent):
         (kept / target).parent.mkdir(parents=True, exist_ok=True)
         (kept / target).write_text(tests[0][1])
         return True
+
+
+def _module_of(path: str) -> str:
+    """The import name of a Python file of the tree: ``pkg/mod.py`` is ``pkg.mod``."""
+    return str(PurePosixPath(path).with_suffix("")).replace("/", ".")
+
+
+def _top_level_names(path: Path) -> set[str]:
+    """The functions, classes and variables a Python file defines at its top level."""
+    try:
+        tree = ast.parse(path.read_text(errors="replace"))
+    except (OSError, SyntaxError, ValueError):
+        return set()
+    names = {node.name for node in tree.body if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef))}
+    names |= {t.id for node in tree.body if isinstance(node, ast.Assign) for t in node.targets if isinstance(t, ast.Name)}
+    return names
 
 
 def _python_call(argv: list[str] | tuple[str, ...]) -> tuple[list[str], dict[str, str], list[str]]:

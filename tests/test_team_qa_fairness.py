@@ -229,3 +229,21 @@ def test_qa_runs_the_brief_examples_and_sends_a_wrong_answer_back_with_the_examp
     _, (wrong,), _ = review(git_project, [], {"rle.py": wrong_code}, task, until_coordinator_hears)
     assert wrong.verdict == "fail"
     assert "rle_decode('3a1b2c')" in wrong.findings and "aaabcc" in wrong.findings
+
+
+def test_qa_checks_the_interface_the_brief_declares(git_project: Path, until_coordinator_hears):
+    brief = ("Write `bank.py` with a class `Account`. `Account(owner: str)` starts with a balance of 0. Methods: "
+             "`deposit(amount: int) -> int` adds the amount and returns the new balance; `balance() -> int` returns the balance.")
+    (task,) = one_file_plan(brief, {}).tasks
+    right = ("class Account:\n    def __init__(self, owner):\n        self.owner, self._total = owner, 0\n\n"
+             "    def deposit(self, amount):\n        self._total += amount\n        return self._total\n\n"
+             "    def balance(self):\n        return self._total\n")
+    _, (passed,), requests = review(git_project, [], {"bank.py": right}, task, until_coordinator_hears, brief=brief)
+    assert passed.verdict == "pass", passed.findings
+    assert not requests
+    # The 1.5B's answer: `self.balance = 0` hides the method balance().
+    hidden = ("class Account:\n    def __init__(self, owner):\n        self.owner, self.balance = owner, 0\n\n"
+              "    def deposit(self, amount):\n        self.balance += amount\n        return self.balance\n")
+    _, (failed,), _ = review(git_project, [], {"bank.py": hidden}, task, until_coordinator_hears, brief=brief)
+    assert failed.verdict == "fail" and not failed.soft
+    assert "Account(...).balance is 0, not a method" in failed.findings
