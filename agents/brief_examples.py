@@ -87,6 +87,31 @@ def examples_of(text: str) -> list[Example]:
     return unique
 
 
+def literal_examples(text: str, function: str) -> list[CallExample]:
+    """A one-parameter function's examples written without the call: "An empty matrix `[]`
+    gives `[]`", "`"apple"` -> `"appleay"`". Only a pair that is not part of a chain
+    ("`"pig"` -> `"igp"` -> `"igpay"`" shows steps, not the result) is taken."""
+    spans = [(m.group(1), m.start(), m.end()) for m in TICKED.finditer(text)]
+    found: list[CallExample] = []
+    for i in range(len(spans) - 1):
+        (code, _, end), (result, start, after) = spans[i], spans[i + 1]
+        before = text[spans[i - 1][2]:spans[i][1]] if i > 0 else ""
+        then = text[after:spans[i + 2][1]] if i + 2 < len(spans) else ""
+        if not _RESULT_VERB.match(text[end:start]) or _RESULT_VERB.match(before) or _RESULT_VERB.match(then):
+            continue
+        if _inline_call(code) is not None or _call_example(code) is not None:
+            continue  # a call: examples_of reads it
+        try:
+            argument = ast.parse(code.strip(), mode="eval").body
+        except SyntaxError:
+            continue
+        if _is_literal(argument) and not isinstance(argument, ast.Tuple):  # a tuple would be several arguments
+            example = _call_example(f"{function}({ast.unparse(argument)})", expected=result)
+            if example is not None and example not in found and len(example.criterion) <= MAX_CRITERION:
+                found.append(example)
+    return found
+
+
 def example_of(criterion: str) -> Example | None:
     """The one example a criterion states (as ``criterion`` writes it), else None."""
     found = examples_of(criterion)

@@ -11,7 +11,7 @@ import re
 from dataclasses import dataclass, field
 from pathlib import PurePosixPath
 
-from crewmux.agents.brief_examples import CallExample, CommandExample, declared_functions, examples_of
+from crewmux.agents.brief_examples import CallExample, CommandExample, declared_functions, examples_of, literal_examples
 from crewmux.agents.criteria import command_of
 from crewmux.protocol.plan import MAX_ACCEPTANCE, MAX_FILES, Contract, FunctionContract, Plan, PlanTask
 
@@ -397,7 +397,6 @@ def one_file_plan(brief: str, existing: dict[str, str]) -> Plan | None:
     ``existing``: the brief's file's current text, when it exists (its functions become the
     contract: the names others, and hidden tests, call). None when the brief needs a CTO."""
     from crewmux.agents.context import file_signatures
-    from crewmux.protocol.plan import FunctionContract
 
     paths = brief_paths(brief)
     named = [p for p in paths if PurePosixPath(p).suffix.lower() in LANGUAGES]
@@ -419,7 +418,7 @@ def one_file_plan(brief: str, existing: dict[str, str]) -> Plan | None:
         functions = [FunctionContract(name=name, module=path, params=params[:8]) for name, params in declared_functions(brief)]
     contract = Contract(functions=functions[:8], cli=usage[:400])
     task = PlanTask(id="t1", title=(first if len(first) <= 120 else first[:117] + "..."), description=brief[:800],
-                    files=[path], language=LANGUAGES[suffix], acceptance=_one_file_criteria(brief, path, usage),
+                    files=[path], language=LANGUAGES[suffix], acceptance=_one_file_criteria(brief, path, usage, functions),
                     contract=contract)
     return Plan(summary=f"one task: the brief names one file, {path}", tasks=[task])
 
@@ -437,13 +436,16 @@ def _usage_line(brief: str, path: str) -> str:
     return ""
 
 
-def _one_file_criteria(brief: str, path: str, usage: str) -> list[str]:
+def _one_file_criteria(brief: str, path: str, usage: str, functions: list[FunctionContract]) -> list[str]:
     """What QA checks a one-file task by: the brief's own examples (calls with their
     results, runs with their output), else its usage line run on a sample input, when the
     only placeholder is the input file. A usage line with other placeholders ("A OP B")
     is not run: as written it would fail every right answer."""
     stem = PurePosixPath(path).name
     examples = [e for e in examples_of(brief) if isinstance(e, CallExample) or stem in e.command.split()[1:2]]
+    if len(functions) == 1 and len(functions[0].params) == 1:
+        # The file's one function of one parameter: "`[]` gives `[]`" is a call of it.
+        examples += [e for e in literal_examples(brief, functions[0].name) if e not in examples]
     criteria = [e.criterion for e in examples]
     if usage and not any(isinstance(e, CommandExample) for e in examples):
         command = command_of(usage)

@@ -11,7 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from crewmux.agents.brief_examples import CallExample, CommandExample, declared_functions, examples_of, python_example_tests
+from crewmux.agents.brief_examples import (
+    CallExample, CommandExample, declared_functions, examples_of, literal_examples, python_example_tests)
 from crewmux.agents.criteria import command_of
 from crewmux.agents.plan_check import brief_paths, one_file_plan, repair_plan
 from crewmux.protocol.plan import Contract, FunctionContract, Plan, PlanTask
@@ -97,3 +98,19 @@ def test_the_examples_test_file_passes_a_right_answer_and_fails_a_wrong_one(tmp_
     assert (run.returncode == 0) is passes, run.stdout
     if not passes:  # said so that a small model can act on it: the call, what it gave, what the brief says
         assert "rle_decode('3a1b2c') returned 'aaacc'; the brief says it returns 'aaabcc'" in run.stdout
+
+
+def test_examples_without_the_call_are_read_for_a_one_parameter_function():
+    transpose = "`transpose(matrix: list[list[int]]) -> list[list[int]]`. An empty matrix `[]` gives `[]`."
+    assert [e.criterion for e in literal_examples(transpose, "transpose")] == ["`transpose([])` returns `[]`"]
+    pig = ('- `"apple"` -> `"appleay"` (starts with vowel)\n- `"pig"` -> `"igp"` -> `"igpay"` (a chain of steps)\n'
+           '- `"quick"` -> `"ickqu"` -> `"ickquay"`\nIt starts with `"xr"` or `"yt"`.')
+    assert [e.call for e in literal_examples(pig, "translate")] == ["translate('apple')"]  # the steps of a chain are not results
+    # A call is examples_of's; a tuple would be several arguments; a result that is not a literal is no example.
+    assert literal_examples("`f(1)` returns `2`; `(1, 2)` gives `3`; `5` gives `five times x`", "f") == []
+    # The one-file plan takes them when its file has one function of one parameter.
+    brief = "Write `matrix.py` with a function `transpose(matrix: list[list[int]]) -> list[list[int]]`. `[]` gives `[]`."
+    (task,) = one_file_plan(brief, {}).tasks
+    assert "`transpose([])` returns `[]`" in task.acceptance
+    two = brief.replace("`[]` gives", "`pad(matrix: list, width: int)` too. `[]` gives")
+    assert not any("[]" in a for a in one_file_plan(two, {}).tasks[0].acceptance)
