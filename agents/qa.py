@@ -282,11 +282,14 @@ class QA(Agent):
             (tree / rel).parent.mkdir(parents=True, exist_ok=True)
             (tree / rel).write_text(content)
         argv, env, readable = _python_call(run.argv)
-        result = self.sandbox.run(argv, cwd=tree, timeout=self._command_seconds(), env=env, writable=[tree], readable=readable, stdin=b"")
+        result = self.sandbox.run(argv, cwd=tree, timeout=self._command_seconds(), env=env, writable=[tree], readable=readable,
+                                  stdin=run.stdin.encode())
         if getattr(result, "stopped", False):
             return CheckResult(name, "not_checked", f"not checked: still running after {COMMAND_SECONDS:.0f} s")
         fault = fault_of(run, result.exit_code, result.stdout or "", result.stderr or "")
         made = ", ".join(f"{rel} ({len(content.splitlines())} lines)" for rel, content in run.fixtures.items()) or "none"
+        if run.stdin:
+            made += f"; standard input: {run.stdin!r}"
         if fault is None:
             return CheckResult(name, "passed", f"exit {result.exit_code}, no crash (the brief's usage `{run.usage}`)")
         return CheckResult(name, "failed", f"`{run.command}` {fault}. The call follows the brief's usage `{run.usage}`, on "

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import re
 import shlex
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from crewmux.agents.criteria import PLACEHOLDERS, TICKED, USAGE_WORD
 
@@ -35,6 +35,9 @@ _PRINTS = re.compile(r"^[^.]*?\b(?:prints|outputs|shows|lists|displays|writes)\b
 
 SAMPLE_TEXT = "the cat sat on the mat\nThe dog saw the cat\nthe end\n"
 SAMPLE_CSV = "name,price,qty\napple,1.50,2\npear,3.25,1\nfig,0.75,4\n"
+SAMPLE_NUMBERS = "3 1.5\n4 10\n"
+_STDIN = re.compile(r"\bstandard input\b|\bstdin\b", re.IGNORECASE)
+_PRINTS_ANYWHERE = re.compile(r"\b(?:prints|outputs|writes)\b", re.IGNORECASE)
 SAMPLE_DIR = {"sample_dir/a.txt": "alpha\n", "sample_dir/sub/b.txt": "beta beta\n"}
 WORD = "the"  # in SAMPLE_TEXT, both cases
 COLUMN = "price"
@@ -59,10 +62,11 @@ class UsageRun:
     fixtures: dict[str, str] = field(default_factory=dict)
     prints: bool = False
     formats: tuple[str, ...] = ()  # the brief's output lines with placeholders ("added N"): each line printed fits one
+    stdin: str = ""  # what the call reads on standard input (a program the brief says reads it)
 
     @property
     def command(self) -> str:
-        return " ".join(shlex.quote(a) for a in self.argv)
+        return " ".join(shlex.quote(a) for a in self.argv) + (" < input" if self.stdin else "")
 
 
 @dataclass(frozen=True)
@@ -129,13 +133,28 @@ def usage_runs(brief: str, scripts: list[str]) -> list[UsageRun]:
     can all be filled, each optional part with and without, at most MAX_RUNS in all."""
     csv = "csv" in brief.lower()
     json = "json" in brief.lower()
+    stdin = _stdin_sample(brief)
     runs: list[UsageRun] = []
-    for line in usage_lines(brief, scripts):
+    lines = usage_lines(brief, scripts)
+    for line in lines:
         for argv in _variants(shlex.split(line.usage)):
             run = _filled(line, argv, csv=csv, json=json)
             if run is not None and run not in runs:
-                runs.append(run)
+                runs.append(replace(run, stdin=stdin) if stdin and not run.fixtures else run)
+    if stdin and len(scripts) == 1 and not lines:
+        # "reads lines from standard input and prints ...": no usage line, but how it is called is plain.
+        formats = tuple(dict.fromkeys(f for f in TICKED.findall(brief) if _is_format(f)))
+        runs.append(UsageRun(usage=f"python3 {scripts[0]}", argv=("python3", scripts[0]), prints=bool(_PRINTS_ANYWHERE.search(brief)),
+                             formats=formats, stdin=stdin))
     return runs[:MAX_RUNS]
+
+
+def _stdin_sample(brief: str) -> str:
+    """What to feed a program the brief says reads standard input ('' when it says not):
+    numbers when it reads numbers, else lines of text."""
+    if not _STDIN.search(brief):
+        return ""
+    return SAMPLE_NUMBERS if re.search(r"\bnumbers?\b", brief, re.IGNORECASE) else SAMPLE_TEXT
 
 
 def _variants(argv: list[str]) -> list[list[str]]:

@@ -109,7 +109,7 @@ def test_no_reference_solution_of_the_python_suite_crashes_on_the_made_up_input(
                 (tree / rel).parent.mkdir(parents=True, exist_ok=True)
                 (tree / rel).write_text(content)
             done = subprocess.run([sys.executable, *run.argv[1:]], cwd=tree, capture_output=True, text=True,
-                                  stdin=subprocess.DEVNULL, timeout=30)
+                                  input=run.stdin, timeout=30)
             assert fault_of(run, done.returncode, done.stdout, done.stderr) is None, (task_dir.name, run.command, done.stderr)
             ran += 1
     assert ran >= 10
@@ -167,3 +167,26 @@ def test_hard_failures_only_fail_the_task_as_before() -> None:
     team.built("t1")
     soft_review(team, "t1", 1, soft=False)
     assert team.tasks["t1"].status == "failed" and not team.of(co.Merge)
+
+
+UNIQ_BRIEF = ("Build a Python command line tool `uniqcount.py` that reads lines from standard input and prints each distinct "
+              "line once, preceded by how many times it occurs: for the input lines `b`, `a`, `b` it prints `2 b` then `1 a`.")
+UNIQ_RIGHT = ("import sys\nfrom collections import Counter\n\nlines = sys.stdin.read().splitlines()\ncounts = Counter(lines)\n"
+              "for line in dict.fromkeys(lines):\n    print(counts[line], line)\n")
+
+
+def test_a_program_that_reads_standard_input_is_fed_made_up_lines(git_project: Path, until_coordinator_hears) -> None:
+    (run,) = usage_runs(UNIQ_BRIEF, ["uniqcount.py"])  # no usage line: how it is called is plain
+    assert run.argv == ("python3", "uniqcount.py") and run.stdin and run.prints and run.command == "python3 uniqcount.py < input"
+    numbers = usage_runs("`numstats.py` reads numbers from standard input and prints `count: N`", ["numstats.py"])
+    assert numbers[0].stdin.split() == ["3", "1.5", "4", "10"] and numbers[0].formats == ("count: N",)
+    assert usage_runs("`uniqcount.py` counts lines", ["uniqcount.py"]) == []  # it reads what? not guessed
+    (task,) = one_file_plan(UNIQ_BRIEF, {}).tasks
+    _, (right,), _ = review(git_project, [], {"uniqcount.py": UNIQ_RIGHT}, task, until_coordinator_hears, brief=UNIQ_BRIEF)
+    assert right.verdict == "pass", right.findings
+    assert {c.name: c.status for c in right.checks}["usage run: python3 uniqcount.py < input"] == "passed"
+    # Reads a file named on the command line instead: it crashes on the call the brief describes.
+    argv = UNIQ_RIGHT.replace("sys.stdin.read()", "open(sys.argv[1]).read()")
+    _, (wrong,), _ = review(git_project, [], {"uniqcount.py": argv}, task, until_coordinator_hears, brief=UNIQ_BRIEF)
+    assert wrong.verdict == "fail" and wrong.soft and "IndexError" in wrong.findings
+    assert "standard input: 'the cat sat" in wrong.findings
