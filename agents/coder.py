@@ -20,7 +20,7 @@ from crewmux.agents.escalation import RETRY_TEMPERATURE
 from crewmux.agents.edit_format import EditError, ParsedReply, apply_edit, parse_reply
 from crewmux.agents.llm.types import ChatMessage, LLMError
 from crewmux.agents.loop import Agent, AgentStopped
-from crewmux.agents.missing_imports import add_missing_imports
+from crewmux.agents.python_repairs import repair
 from crewmux.agents.prompt_budget import Part, fit, prompt_budget
 from crewmux.agents.prompting import Talker, prompt
 from crewmux.agents.stuck import StuckDetector
@@ -331,10 +331,10 @@ class Coder(Agent):
                 problems.append(str(exc))
         for path, text in contents.items():
             if path.endswith(".py"):
-                added = add_missing_imports(text, path)
-                if added.imports:
-                    self.console.line(f"   {path} uses what it does not import: added {'; '.join(added.imports)}")
-                    contents[path] = added.source
+                repaired = repair(text, path)
+                if repaired.imports:
+                    self.console.line(f"   {path} repaired: {'; '.join(repaired.imports)}")
+                    contents[path] = repaired.source
         report = apply_files(self.worktree, list(contents.items()))
         for refused in report.refused:
             problems.append(f"{refused.path}: not written: {refused.reason}")
