@@ -112,6 +112,23 @@ def literal_examples(text: str, function: str) -> list[CallExample]:
     return found
 
 
+# "for the input lines `b`, `a`, `b` it prints `2 b` then `1 a`"
+_STDIN_EXAMPLE = re.compile(r"\binput lines\s+((?:`[^`\n]*`(?:\s*,\s*|\s+and\s+)?)+)[^`]{0,40}?\bprints\s+"
+                            r"((?:`[^`\n]*`(?:\s*,\s*|\s*,?\s+then\s+|\s+and\s+)?)+)", re.IGNORECASE)
+
+
+def stdin_example_criteria(text: str, script: str) -> list[str]:
+    """The brief's examples of a program that reads standard input, as criteria QA runs:
+    "`python3 uniqcount.py` given the input lines `b`, `a`, `b` prints `2 b` then `1 a`"."""
+    found = []
+    for match in _STDIN_EXAMPLE.finditer(text):
+        lines, prints = (" ".join(group.split()) for group in match.groups())
+        criterion = f"`python3 {script}` given the input lines {lines.rstrip(' ,')} prints {prints.rstrip(' ,')}"
+        if len(criterion) <= MAX_CRITERION and criterion not in found:
+            found.append(criterion)
+    return found
+
+
 def example_of(criterion: str) -> Example | None:
     """The one example a criterion states (as ``criterion`` writes it), else None."""
     found = examples_of(criterion)

@@ -20,6 +20,9 @@ _PLAIN = re.compile(rf"\b((?:{'|'.join(PROGRAMS)})\s+[^\s,;:'\"`()]+(?:\s+(?!{_V
 TICKED = re.compile(r"`([^`]+)`")  # a backticked span of a brief or criterion
 _QUOTED = re.compile(r"'([^']+)'|\"([^\"]+)\"")
 _CONTENT = re.compile(r"\b(?:containing|contains|with (?:the )?(?:content|text|lines?))\s+(?:'([^']*)'|\"([^\"]*)\")", re.IGNORECASE)
+# "given the input lines `b`, `a`, `b`": the lines a command reads on standard input.
+STDIN_LINES = re.compile(r"\bgiven the input lines\s+((?:`[^`\n]*`(?:\s*,\s*|\s+and\s+)?)+)", re.IGNORECASE)
+_THEN = re.compile(r"`\s*,?\s+then\s+`")
 _EXIT = re.compile(r"\bexit(?:s)?(?: with)?(?: (?:code|status))? (\d+)|\bexit code (\d+)", re.IGNORECASE)
 _FAILS = re.compile(r"\b(?:fails|non-?zero|errors? out|exits? with an error)\b", re.IGNORECASE)
 _PRINTS = re.compile(r"\b(?:prints|outputs|shows|displays|lists|echoes|writes)\b", re.IGNORECASE)
@@ -47,6 +50,8 @@ class CommandCriterion:
     exit_code: int | None = 0  # None: any non-zero
     expected: list[str] = field(default_factory=list)  # strings the output must hold
     prints: bool = False  # the criterion says it prints something
+    stdin: str | None = None  # what the command reads on standard input ("given the input lines `b`, `a`")
+    ordered: bool = False  # the expected strings come in this order ("prints `2 b` then `1 a`")
 
     @property
     def command(self) -> str:
@@ -85,6 +90,10 @@ def command_of(criterion: str) -> CommandCriterion | None:
         if PurePosixPath(arg).suffix.lower() in INPUT_SUFFIXES and not arg.startswith("-"):
             found.fixtures[arg] = given if given is not None else SAMPLE_TEXT
             found.known_input = found.known_input and given is not None
+    lines = STDIN_LINES.search(rest)
+    if lines:
+        found.stdin = "".join(line + "\n" for line in TICKED.findall(lines.group(1)))
+        rest = rest.replace(lines.group(0), " ")
     exit_match = _EXIT.search(rest)
     if exit_match:
         found.exit_code = int(exit_match.group(1) or exit_match.group(2))
@@ -97,6 +106,7 @@ def command_of(criterion: str) -> CommandCriterion | None:
         found.expected = [a if a is not None and a != "" else b for a, b in _QUOTED.findall(after)]
         found.expected += [t for t in TICKED.findall(after) if t.split()[:1] and t.split()[0] not in PROGRAMS]
         found.expected = [e.replace("\\n", "\n") for e in found.expected if e]
+        found.ordered = bool(_THEN.search(after)) and len(found.expected) > 1
     return found
 
 
@@ -120,7 +130,20 @@ def judge(check: CommandCriterion, exit_code: int, stdout: str, stderr: str) -> 
         missing = [e for e in check.expected if e not in stdout and _loose(e) not in _loose(stdout)]
         if missing:
             return Outcome(False, "its output lacks " + ", ".join(repr(m) for m in missing) + ":\n" + "\n".join(stdout.splitlines()[:15]))
+        if check.ordered and not _in_order(check.expected, stdout):
+            return Outcome(False, "its output holds " + " then ".join(repr(e) for e in check.expected) + " but not in that order:\n"
+                           + "\n".join(stdout.splitlines()[:15]))
     return Outcome(True, f"exit {exit_code}" + (f", output holds {', '.join(repr(e) for e in check.expected)}" if check.expected and check.known_input else ""))
+
+
+def _in_order(expected: list[str], stdout: str) -> bool:
+    at = 0
+    for text in expected:
+        found = stdout.find(text, at)
+        if found < 0:
+            return False
+        at = found + len(text)
+    return True
 
 
 def _loose(text: str) -> str:

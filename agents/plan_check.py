@@ -11,7 +11,8 @@ import re
 from dataclasses import dataclass, field
 from pathlib import PurePosixPath
 
-from crewmux.agents.brief_examples import CallExample, CommandExample, declared_functions, examples_of, literal_examples
+from crewmux.agents.brief_examples import (
+    CallExample, CommandExample, declared_functions, examples_of, literal_examples, stdin_example_criteria)
 from crewmux.agents.criteria import command_of
 from crewmux.protocol.plan import MAX_ACCEPTANCE, MAX_FILES, Contract, FunctionContract, Plan, PlanTask
 
@@ -447,7 +448,9 @@ def _one_file_criteria(brief: str, path: str, usage: str, functions: list[Functi
         # The file's one function of one parameter: "`[]` gives `[]`" is a call of it.
         examples += [e for e in literal_examples(brief, functions[0].name) if e not in examples]
     criteria = [e.criterion for e in examples]
-    if usage and not any(isinstance(e, CommandExample) for e in examples):
+    if PurePosixPath(path).suffix == ".py":
+        criteria += stdin_example_criteria(brief, path)
+    if usage and not any(isinstance(e, CommandExample) for e in examples) and not criteria[len(examples):]:
         command = command_of(usage)
         if command is not None:
             if command.fixtures and re.search(r"\bJSON\b", brief):

@@ -244,7 +244,8 @@ class QA(Agent):
             made.append(target)
         try:
             result = self.sandbox.run(argv, cwd=self.worktree, timeout=self._command_seconds(), env=env,
-                                      writable=[self.worktree], readable=readable)
+                                      writable=[self.worktree], readable=readable,
+                                      stdin=command.stdin.encode() if command.stdin is not None else None)
         finally:
             for target in made:
                 target.unlink(missing_ok=True)

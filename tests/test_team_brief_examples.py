@@ -5,15 +5,20 @@ that returned "aaacc", accepted by the team because nothing ran it)."""
 
 from __future__ import annotations
 
+import ast
+import shutil
 import subprocess
 import sys
+import tomllib
 from pathlib import Path
 
 import pytest
 
 from crewmux.agents.brief_examples import (
     CallExample, CommandExample, declared_functions, examples_of, literal_examples, python_example_tests)
-from crewmux.agents.criteria import command_of
+from crewmux.agents.criteria import command_of, judge
+from crewmux.agents.interface_tests import python_interface_tests
+from crewmux.agents.brief_examples import declared_class, function_signatures
 from crewmux.agents.plan_check import brief_paths, one_file_plan, repair_plan
 from crewmux.protocol.plan import Contract, FunctionContract, Plan, PlanTask
 
@@ -114,3 +119,45 @@ def test_examples_without_the_call_are_read_for_a_one_parameter_function():
     assert "`transpose([])` returns `[]`" in task.acceptance
     two = brief.replace("`[]` gives", "`pad(matrix: list, width: int)` too. `[]` gives")
     assert not any("[]" in a for a in one_file_plan(two, {}).tasks[0].acceptance)
+
+
+SUITE = Path(__file__).resolve().parents[1] / "benchmark" / "suites" / "python"
+
+
+def test_every_reference_solution_of_the_python_suite_passes_what_qa_reads_from_its_brief(tmp_path: Path):
+    """The fairness proof of the one-file plan's criteria and of the interface tests: every
+    right answer the suite has passes all of them (a check that fails one would fail a
+    right answer)."""
+    calls = commands = interfaces = 0
+    for task_dir in sorted(SUITE.iterdir()):
+        task = tomllib.loads((task_dir / "task.toml").read_text())
+        (path,) = task["files"]
+        tree = tmp_path / task_dir.name
+        shutil.copytree(task_dir / "solution", tree)
+        (planned,) = one_file_plan(task["brief"], {}).tasks
+        module = path.removesuffix(".py")
+        read = [(criterion, examples_of(criterion)) for criterion in planned.acceptance]
+        examples = [found[0] for _, found in read if found and isinstance(found[0], CallExample)]
+        defined = {n.name for n in ast.parse((tree / path).read_text()).body if isinstance(n, (ast.FunctionDef, ast.ClassDef))}
+        interface = python_interface_tests(module, defined, function_signatures(task["brief"]), declared_class(task["brief"]))
+        if examples:
+            (tree / f"test_examples_{module}.py").write_text(python_example_tests(examples, module))
+        if interface:
+            (tree / f"test_interface_{module}.py").write_text(interface)
+        calls, interfaces = calls + len(examples), interfaces + bool(interface)
+        for criterion, found in read:
+            command = command_of(criterion)
+            if command is None or (found and isinstance(found[0], CallExample)):
+                continue
+            for rel, content in command.fixtures.items():
+                (tree / rel).write_text(content)
+            done = subprocess.run([sys.executable, *command.argv[1:]], cwd=tree, capture_output=True, text=True,
+                                  input=command.stdin or "", timeout=30)
+            outcome = judge(command, done.returncode, done.stdout, done.stderr)
+            assert outcome.passed, (task_dir.name, criterion, outcome.why)
+            commands += 1
+    # One pytest run over every task's tree: each test file imports its own task's module.
+    done = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-p", "no:randomly", "."],
+                          cwd=tmp_path, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stdout[-3000:]
+    assert calls >= 40 and commands >= 5 and interfaces >= 20, (calls, commands, interfaces)

@@ -181,12 +181,25 @@ def test_a_program_that_reads_standard_input_is_fed_made_up_lines(git_project: P
     numbers = usage_runs("`numstats.py` reads numbers from standard input and prints `count: N`", ["numstats.py"])
     assert numbers[0].stdin.split() == ["3", "1.5", "4", "10"] and numbers[0].formats == ("count: N",)
     assert usage_runs("`uniqcount.py` counts lines", ["uniqcount.py"]) == []  # it reads what? not guessed
-    (task,) = one_file_plan(UNIQ_BRIEF, {}).tasks
-    _, (right,), _ = review(git_project, [], {"uniqcount.py": UNIQ_RIGHT}, task, until_coordinator_hears, brief=UNIQ_BRIEF)
+    plain = UNIQ_BRIEF.split(": for the input")[0] + "."  # no example: only the made-up input can show a fault
+    (task,) = one_file_plan(plain, {}).tasks
+    _, (right,), _ = review(git_project, [], {"uniqcount.py": UNIQ_RIGHT}, task, until_coordinator_hears, brief=plain)
     assert right.verdict == "pass", right.findings
     assert {c.name: c.status for c in right.checks}["usage run: python3 uniqcount.py < input"] == "passed"
     # Reads a file named on the command line instead: it crashes on the call the brief describes.
     argv = UNIQ_RIGHT.replace("sys.stdin.read()", "open(sys.argv[1]).read()")
-    _, (wrong,), _ = review(git_project, [], {"uniqcount.py": argv}, task, until_coordinator_hears, brief=UNIQ_BRIEF)
+    _, (wrong,), _ = review(git_project, [], {"uniqcount.py": argv}, task, until_coordinator_hears, brief=plain)
     assert wrong.verdict == "fail" and wrong.soft and "IndexError" in wrong.findings
     assert "standard input: 'the cat sat" in wrong.findings
+
+
+def test_the_briefs_example_of_standard_input_is_run_as_written_and_its_order_judged(git_project: Path, until_coordinator_hears) -> None:
+    (task,) = one_file_plan(UNIQ_BRIEF, {}).tasks
+    assert task.acceptance == ["`python3 uniqcount.py` given the input lines `b`, `a`, `b` prints `2 b` then `1 a`"]
+    _, (right,), _ = review(git_project, [], {"uniqcount.py": UNIQ_RIGHT}, task, until_coordinator_hears, brief=UNIQ_BRIEF)
+    assert right.verdict == "pass", right.findings
+    # The 1.5B's answer: the right counts, sorted instead of in the order of first appearance.
+    sorted_code = UNIQ_RIGHT.replace("dict.fromkeys(lines)", "sorted(set(lines))")
+    _, (wrong,), _ = review(git_project, [], {"uniqcount.py": sorted_code}, task, until_coordinator_hears, brief=UNIQ_BRIEF)
+    assert wrong.verdict == "fail" and not wrong.soft  # the brief's own example: a hard failure
+    assert "'2 b' then '1 a' but not in that order" in wrong.findings
