@@ -130,7 +130,7 @@ def judge(check: CommandCriterion, exit_code: int, stdout: str, stderr: str) -> 
         missing = [e for e in check.expected if e not in stdout and _loose(e) not in _loose(stdout)]
         if missing:
             return Outcome(False, "its output lacks " + ", ".join(repr(m) for m in missing) + ":\n" + "\n".join(stdout.splitlines()[:15]))
-        if check.ordered and not _in_order(check.expected, stdout):
+        if check.ordered and not _in_order(check.expected, stdout) and not _in_order([_loose(e) for e in check.expected], _loose(stdout)):
             return Outcome(False, "its output holds " + " then ".join(repr(e) for e in check.expected) + " but not in that order:\n"
                            + "\n".join(stdout.splitlines()[:15]))
     return Outcome(True, f"exit {exit_code}" + (f", output holds {', '.join(repr(e) for e in check.expected)}" if check.expected and check.known_input else ""))
