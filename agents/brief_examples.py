@@ -184,11 +184,26 @@ def _command_example(code: str, prints: str) -> CommandExample | None:
     return CommandExample(command=" ".join(words), prints=prints.strip())
 
 
-def python_example_tests(examples: list[CallExample], module: str) -> str:
-    """A pytest file that runs each call example as written, importing from ``module``."""
+# "The `inventory` argument must not be changed", "returns a NEW list": the call leaves its arguments as they were.
+_UNCHANGED = re.compile(r"\b(?:must|should|does|do|is|are|will) not (?:be )?(?:changed|modified|mutated|change|modify|mutate)\b"
+                        r"|\bwithout (?:changing|modifying|mutating)\b|\b(?:a|returns?) new (?:list|dict|dictionary|set|matrix)\b",
+                        re.IGNORECASE)
+
+
+def keeps_arguments(brief: str) -> bool:
+    """Whether the brief says a call must leave its arguments unchanged."""
+    return bool(_UNCHANGED.search(brief))
+
+
+def python_example_tests(examples: list[CallExample], module: str, unchanged: bool = False) -> str:
+    """A pytest file that runs each call example as written, importing from ``module``.
+    ``unchanged``: the brief says the arguments must not be changed, so each test also
+    compares them after the call with a copy taken before it."""
     names = sorted({e.function for e in examples})
     lines = [
         '"""The brief\'s own examples, run as written (crewmux QA; not written by a model)."""',
+        "",
+        "import copy",
         "",
         "import pytest",
         "",
@@ -208,8 +223,25 @@ def python_example_tests(examples: list[CallExample], module: str) -> str:
         expected = f"pytest.approx({example.expected})" if _has_float(example.expected) else example.expected
         said = (f'{example.call + " returned "!r} + repr(actual) + {"; the brief says it returns " + example.expected!r}'
                 f' + how_it_differs(actual, {example.expected})')
-        lines += [f"    actual = {example.call}", f"    assert actual == {expected}, {said}"]
+        arguments = _arguments(example.call) if unchanged else None
+        if arguments:
+            # The arguments as objects of the test, so what the call does to them can be seen.
+            lines += [f"    arguments = [{arguments}]", "    before = copy.deepcopy(arguments)",
+                      f"    actual = {example.function}(*arguments)",
+                      f"    assert arguments == before, {example.call + ' changed its argument: it became '!r} + repr(arguments)"
+                      f" + {'; the brief says the arguments must not be changed (work on a copy)'!r}"]
+        else:
+            lines += [f"    actual = {example.call}"]
+        lines += [f"    assert actual == {expected}, {said}"]
     return "\n".join(lines) + "\n"
+
+
+def _arguments(call: str) -> str:
+    """The positional arguments of a call without keywords, as source ('' otherwise)."""
+    node = ast.parse(call, mode="eval").body
+    if not isinstance(node, ast.Call) or node.keywords or not node.args:
+        return ""
+    return ", ".join(ast.unparse(a) for a in node.args)
 
 
 def _has_float(source: str) -> bool:

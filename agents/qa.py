@@ -20,7 +20,7 @@ import tempfile
 from pathlib import Path, PurePosixPath
 
 from crewmux.agents.brief_examples import (
-    CallExample, CommandExample, declared_class, example_of, function_signatures, python_example_tests)
+    CallExample, CommandExample, declared_class, example_of, function_signatures, keeps_arguments, python_example_tests)
 from crewmux.agents.interface_tests import python_interface_tests
 from crewmux.agents.context import signatures
 from crewmux.agents.contract import Callable_, allowed_calls, render_contract
@@ -324,7 +324,7 @@ class QA(Agent):
                          + ", ".join(sorted({e.function for e in examples})))
             return []
         target = f"test_qa_examples_{task.id}.py"
-        report = apply_files(self.worktree, [(target, python_example_tests(examples, module))])
+        report = apply_files(self.worktree, [(target, python_example_tests(examples, module, keeps_arguments(self.info.brief)))])
         if report.refused:
             notes.append(f"could not add the examples' tests: {report.refused[0].reason}")
             return []

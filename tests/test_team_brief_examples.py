@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from crewmux.agents.brief_examples import (
-    CallExample, CommandExample, declared_functions, examples_of, literal_examples, python_example_tests)
+    CallExample, CommandExample, declared_functions, examples_of, keeps_arguments, literal_examples, python_example_tests)
 from crewmux.agents.criteria import command_of, judge
 from crewmux.agents.interface_tests import python_interface_tests
 from crewmux.agents.brief_examples import declared_class, function_signatures
@@ -141,7 +141,7 @@ def test_every_reference_solution_of_the_python_suite_passes_what_qa_reads_from_
         defined = {n.name for n in ast.parse((tree / path).read_text()).body if isinstance(n, (ast.FunctionDef, ast.ClassDef))}
         interface = python_interface_tests(module, defined, function_signatures(task["brief"]), declared_class(task["brief"]))
         if examples:
-            (tree / f"test_examples_{module}.py").write_text(python_example_tests(examples, module))
+            (tree / f"test_examples_{module}.py").write_text(python_example_tests(examples, module, keeps_arguments(task["brief"])))
         if interface:
             (tree / f"test_interface_{module}.py").write_text(interface)
         calls, interfaces = calls + len(examples), interfaces + bool(interface)
@@ -161,3 +161,20 @@ def test_every_reference_solution_of_the_python_suite_passes_what_qa_reads_from_
                           cwd=tmp_path, capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stdout[-3000:]
     assert calls >= 40 and commands >= 5 and interfaces >= 20, (calls, commands, interfaces)
+
+
+def test_an_example_whose_brief_says_the_arguments_must_not_change_checks_them(tmp_path: Path):
+    brief = ("Return a NEW dictionary. The `inventory` argument must not be changed. Example: "
+             "`restock({'apple': 2}, [('apple', 3)])` returns `{'apple': 5}`.")
+    assert keeps_arguments(brief) and not keeps_arguments("`restock(stock, deliveries)` adds the deliveries to the stock.")
+    tests = python_example_tests([e for e in examples_of(brief) if isinstance(e, CallExample)], "inventory", keeps_arguments(brief))
+    (tmp_path / "test_examples.py").write_text(tests)
+    copying = "def restock(inventory, deliveries):\n    new = dict(inventory)\n    for item, n in deliveries:\n" \
+              "        new[item] = new.get(item, 0) + n\n    return new\n"
+    mutating = copying.replace("new = dict(inventory)", "new = inventory")  # the 1.5B's answer (py-restock, stop 22)
+    for source, code in ((copying, 0), (mutating, 1)):
+        (tmp_path / "inventory.py").write_text(source)
+        done = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "test_examples.py"], cwd=tmp_path,
+                              capture_output=True, text=True, timeout=60)
+        assert done.returncode == code, done.stdout
+    assert "changed its argument: it became [{'apple': 5}" in done.stdout and "must not be changed" in done.stdout
