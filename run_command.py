@@ -282,7 +282,7 @@ def register(sub: argparse._SubParsersAction) -> None:
                                    "1 partial, 2 failed, 3 stopped).")
     p.add_argument("brief", nargs="+", help="what to build")
     p.add_argument("--headless", action="store_true", help="no dashboard; exit 0 only if the run succeeded")
-    p.add_argument("-C", "--project", default=".", help="the project directory (a git repository; created if needed; default: here)")
+    p.add_argument("-C", "--project", default=".", help="the project directory, which must exist (git init is run there if it is not a repository; default: here)")
     p.add_argument("--config", help="a crewmux.toml to use instead of the project's")
     p.add_argument("--coders", type=_count(1, 16), help="number of coder agents, 1 to 16 (default: the config's)")
     p.add_argument("--qa", type=_count(1, 4), default=1, help="number of QA agents, 1 to 4 (default 1)")
