@@ -288,8 +288,7 @@ def _signatures(text: str) -> list[Signature]:
 def declared_class(text: str) -> DeclaredClass | None:
     """The class a brief about one class declares ("a class `Account`. `Account(owner: str)`
     ... Methods: `deposit(amount: int) -> int`"), or None."""
-    names = list(dict.fromkeys(re.findall(r"\bclass\s+`(\w+)`|`class\s+(\w+)", text)))
-    names = list(dict.fromkeys(a or b for a, b in names))
+    names = list(dict.fromkeys(a or b for a, b in re.findall(r"\bclass\s+`(\w+)`|`class\s+(\w+)", text)))
     if len(names) != 1:
         return None
     signatures = _signatures(text)

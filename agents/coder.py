@@ -332,8 +332,8 @@ class Coder(Agent):
         for path, text in contents.items():
             if path.endswith(".py"):
                 repaired = repair(text, path)
-                if repaired.imports:
-                    self.console.line(f"   {path} repaired: {'; '.join(repaired.imports)}")
+                if repaired.notes:
+                    self.console.line(f"   {path} repaired: {'; '.join(repaired.notes)}")
                     contents[path] = repaired.source
         report = apply_files(self.worktree, list(contents.items()))
         for refused in report.refused:

@@ -74,7 +74,7 @@ def _class_tests(cls: DeclaredClass) -> list[str]:
 def _construction(cls: DeclaredClass) -> str | None:
     """``Account("x")``: the class called with a made-up value per declared parameter."""
     if cls.init is None:
-        return f"{cls.name}()" if cls.name else None
+        return f"{cls.name}()"
     values = [SAMPLES.get(annotation) for _, annotation in cls.init.params]
     if any(v is None for v in values):
         return None

@@ -35,34 +35,34 @@ AMBIGUOUS = {"datetime"}
 
 
 @dataclass(frozen=True)
-class Added:
+class Repaired:
     """``source`` repaired, and what was done (an import line, a rename)."""
 
     source: str
-    imports: tuple[str, ...]
+    notes: tuple[str, ...]
 
 
-def repair(source: str, filename: str = "<reply>") -> Added:
+def repair(source: str, filename: str = "<reply>") -> Repaired:
     """``source`` with every mechanical repair made, and what each did."""
     unshadowed = unshadow_methods(source)
     imported = add_missing_imports(unshadowed.source, filename)
-    return Added(imported.source, unshadowed.imports + imported.imports)
+    return Repaired(imported.source, unshadowed.notes + imported.notes)
 
 
-def add_missing_imports(source: str, filename: str = "<reply>") -> Added:
+def add_missing_imports(source: str, filename: str = "<reply>") -> Repaired:
     """``source`` with an import for each undefined name that has exactly one; unchanged
     (no imports) when it does not parse or lacks none."""
     try:
         tree = ast.parse(source, filename=filename)
     except SyntaxError:
-        return Added(source, ())
+        return Repaired(source, ())
     undefined = {m.message_args[0] for m in Checker(tree, filename=filename).messages if isinstance(m, UndefinedName)}
     imports = sorted({_import_of(name, tree) for name in undefined} - {""})
     if not imports:
-        return Added(source, ())
+        return Repaired(source, ())
     lines = source.splitlines(keepends=True)
     at = _insert_line(tree)
-    return Added("".join([*lines[:at], *(line + "\n" for line in imports), *lines[at:]]), tuple(imports))
+    return Repaired("".join([*lines[:at], *(line + "\n" for line in imports), *lines[at:]]), tuple(imports))
 
 
 def _import_of(name: str, tree: ast.Module) -> str:
@@ -95,41 +95,36 @@ def _insert_line(tree: ast.Module) -> int:
     return at
 
 
-def unshadow_methods(source: str) -> Added:
+def unshadow_methods(source: str) -> Repaired:
     """``source`` with each ``self.NAME`` that is not called renamed ``self._NAME``, in a
     class that defines a method NAME and assigns ``self.NAME`` (unchanged otherwise)."""
     try:
         tree = ast.parse(source)
     except SyntaxError:
-        return Added(source, ())
+        return Repaired(source, ())
     used = {node.id for node in ast.walk(tree) if isinstance(node, ast.Name)}
     used |= {node.attr for node in ast.walk(tree) if isinstance(node, ast.Attribute)}
-    spans: list[tuple[int, int, int]] = []  # (line, start byte, end byte) of an attribute name to rename
-    renamed: list[str] = []
+    spans: list[tuple[int, int, int, str]] = []  # (line, start byte, end byte, name) of an attribute name to rename
+    hidden: set[str] = set()
     for cls in (node for node in ast.walk(tree) if isinstance(node, ast.ClassDef)):
         methods = {n.name for n in cls.body if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef))}
         selfs = [n for n in ast.walk(cls) if isinstance(n, ast.Attribute) and isinstance(n.value, ast.Name) and n.value.id == "self"]
         called = {id(n.func) for n in ast.walk(cls) if isinstance(n, ast.Call)}
-        hidden = {n.attr for n in selfs if isinstance(n.ctx, ast.Store) and n.attr in methods and f"_{n.attr}" not in used}
-        for name in sorted(hidden):
-            renamed.append(f"self.{name} (it hid the method {name}()) is now self._{name}")
-            spans += [(n.end_lineno or n.lineno, (n.end_col_offset or 0) - len(name), n.end_col_offset or 0)
-                      for n in selfs if n.attr == name and id(n) not in called]
+        here = {n.attr for n in selfs if isinstance(n.ctx, ast.Store) and n.attr in methods and f"_{n.attr}" not in used}
+        hidden |= here
+        spans += [(n.end_lineno or n.lineno, (n.end_col_offset or 0) - len(n.attr), n.end_col_offset or 0, n.attr)
+                  for n in selfs if n.attr in here and id(n) not in called]
     if not spans:
-        return Added(source, ())
+        return Repaired(source, ())
     lines = source.splitlines(keepends=True)
-    for line, start, end in sorted(spans, reverse=True):
+    for line, start, end, name in sorted(spans, reverse=True):
         raw = lines[line - 1].encode()  # ast's columns count bytes
-        if raw[start:end].decode(errors="replace") not in _renamed_names(renamed):
-            return Added(source, ())  # a column that is not the name (an f-string's, before 3.12): leave it to the model
+        if raw[start:end] != name.encode():
+            return Repaired(source, ())  # a column that is not the name (an f-string's, before 3.12): leave it to the model
         lines[line - 1] = (raw[:start] + b"_" + raw[start:end] + raw[end:]).decode()
     fixed = "".join(lines)
     try:
         ast.parse(fixed)
     except SyntaxError:
-        return Added(source, ())
-    return Added(fixed, tuple(renamed))
-
-
-def _renamed_names(renamed: list[str]) -> set[str]:
-    return {note.split()[0].removeprefix("self.") for note in renamed}
+        return Repaired(source, ())
+    return Repaired(fixed, tuple(f"self.{name} (it hid the method {name}()) is now self._{name}" for name in sorted(hidden)))

@@ -79,7 +79,7 @@ class UsageLine:
 def usage_lines(brief: str, scripts: list[str]) -> list[UsageLine]:
     """The brief's backticked Python calls of one of ``scripts``, each once, in order."""
     found: list[UsageLine] = []
-    every_format = tuple(dict.fromkeys(f for f in TICKED.findall(brief) if _is_format(f)))
+    every_format = _formats(brief)
     # Sentences end outside backticks: "`N. [ ] TEXT`" is one format, not a full stop.
     masked = TICKED.sub(lambda m: "`" + re.sub(r"[.\n]", "_", m.group(1)) + "`", brief)
     for match in TICKED.finditer(brief):
@@ -95,6 +95,11 @@ def usage_lines(brief: str, scripts: list[str]) -> list[UsageLine]:
             formats = every_format if prints and any(_is_format(f) for f in TICKED.findall(sentence)) else ()
             found.append(UsageLine(span, prints, formats))
     return found
+
+
+def _formats(brief: str) -> tuple[str, ...]:
+    """Every output format of the brief with placeholders, each once, in order."""
+    return tuple(dict.fromkeys(f for f in TICKED.findall(brief) if _is_format(f)))
 
 
 def _is_format(span: str) -> bool:
@@ -143,9 +148,8 @@ def usage_runs(brief: str, scripts: list[str]) -> list[UsageRun]:
                 runs.append(replace(run, stdin=stdin) if stdin and not run.fixtures else run)
     if stdin and len(scripts) == 1 and not lines:
         # "reads lines from standard input and prints ...": no usage line, but how it is called is plain.
-        formats = tuple(dict.fromkeys(f for f in TICKED.findall(brief) if _is_format(f)))
         runs.append(UsageRun(usage=f"python3 {scripts[0]}", argv=("python3", scripts[0]), prints=bool(_PRINTS_ANYWHERE.search(brief)),
-                             formats=formats, stdin=stdin))
+                             formats=_formats(brief), stdin=stdin))
     return runs[:MAX_RUNS]
 
 

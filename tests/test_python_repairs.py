@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from crewmux.agents.python_repairs import Added, add_missing_imports, repair, unshadow_methods
+from crewmux.agents.python_repairs import Repaired, add_missing_imports, repair, unshadow_methods
 
 
 def test_a_module_used_by_attribute_and_well_known_names_are_imported_after_the_docstring():
     source = '"""Doc."""\nfrom __future__ import annotations\nimport os\n\ndef f(x: List[int]):\n    return Counter(x), sys.argv, os.sep\n'
     added = add_missing_imports(source)
-    assert added.imports == ("from collections import Counter", "from typing import List", "import sys")
+    assert added.notes == ("from collections import Counter", "from typing import List", "import sys")
     assert added.source.startswith('"""Doc."""\nfrom __future__ import annotations\nfrom collections import Counter\n'
                                    "from typing import List\nimport sys\nimport os\n")
     compile(added.source, "f.py", "exec")
@@ -21,7 +21,7 @@ def test_names_without_one_right_import_are_left_for_the_model():
                    "def f(:\n",  # does not parse: the syntax check says why
                    "import sys\nprint(sys.argv)\n"):  # nothing missing
         added = add_missing_imports(source)
-        assert added == add_missing_imports(source) and added.imports == () and added.source == source
+        assert added == add_missing_imports(source) and added.notes == () and added.source == source
 
 
 HIDING = """class Account:
@@ -43,7 +43,7 @@ HIDING = """class Account:
 
 def test_an_attribute_that_hides_a_method_is_renamed_where_it_is_not_called():
     fixed = unshadow_methods(HIDING)
-    assert fixed.imports == ("self.balance (it hid the method balance()) is now self._balance",)
+    assert fixed.notes == ("self.balance (it hid the method balance()) is now self._balance",)
     namespace: dict = {}
     exec(compile(fixed.source, "bank.py", "exec"), namespace)
     account = namespace["Account"]("ann")
@@ -52,7 +52,7 @@ def test_an_attribute_that_hides_a_method_is_renamed_where_it_is_not_called():
     # No method of that name, or its private name taken already: nothing is renamed.
     for source in ("class A:\n    def __init__(self):\n        self.total = 0\n",
                    HIDING.replace("self.owner = owner", "self.owner = self._balance = owner")):
-        assert unshadow_methods(source) == Added(source, ())
+        assert unshadow_methods(source) == Repaired(source, ())
     assert repair(HIDING).source == fixed.source
     in_fstring = unshadow_methods(HIDING.replace("{self.balance()}", "{self.balance}"))
     compile(in_fstring.source, "bank.py", "exec")  # renamed right, or not at all: never broken
